@@ -1,0 +1,65 @@
+package org.kvmsriov.cli;
+
+import java.io.PrintWriter;
+import org.kvmsriov.config.InvalidInputException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code kvm-sriov}: the root command. */
+@Command(
+    name = "kvm-sriov",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    header = "SR-IOV VF passthrough for OpenNebula KVM hosts, with a self-healing reconciler.",
+    description = {
+      "Declare a host's SR-IOV physical functions in host.yaml; kvm-sriov leases their VFs to",
+      "OpenNebula VMs and keeps the leases, libvirt and sysfs in agreement."
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:success",
+      "1:the operation failed (nothing half-done is left behind)",
+      "2:bad input or usage (nothing was changed)"
+    },
+    subcommands = {
+      ValidateCommand.class,
+      ImportLegacyCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class KvmSriovCommand implements java.util.concurrent.Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  /** No command given: usage on stderr, exit 2 (bad usage). */
+  @Override
+  public Integer call() {
+    spec.commandLine().getErr().println("kvm-sriov: a command is required");
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return 2;
+  }
+
+  /** The configured command line: error handling and exit codes as the contract says. */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new KvmSriovCommand());
+    cl.setExecutionExceptionHandler(KvmSriovCommand::handle);
+    cl.setExitCodeExceptionMapper(e -> e instanceof InvalidInputException ? 2 : 1);
+    return cl;
+  }
+
+  private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+    PrintWriter err = cl.getErr();
+    if (e instanceof InvalidInputException bad) {
+      err.println(bad.getMessage());
+      err.flush();
+      return 2;
+    }
+    err.println("kvm-sriov: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+    if (System.getenv("KVM_SRIOV_DEBUG") != null) {
+      e.printStackTrace(err);
+    }
+    err.flush();
+    return 1;
+  }
+}

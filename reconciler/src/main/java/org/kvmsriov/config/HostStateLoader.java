@@ -1,0 +1,96 @@
+package org.kvmsriov.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.kvmsriov.model.HostState;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+/**
+ * Reads {@code host.yaml}: YAML 1.2 syntax, then the JSON schema, then semantic checks, and only
+ * then builds a {@link HostState}. Every problem found is reported, each with line and column.
+ */
+public final class HostStateLoader {
+
+  /** Bigger than any sane host.yaml; refuse before parsing rather than exhaust memory. */
+  static final long MAX_BYTES = 1 << 20;
+
+  private static final YAMLMapper MAPPER =
+      YAMLMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+  private HostStateLoader() {}
+
+  /** Loads and validates {@code file}; throws {@link InvalidInputException} listing every problem. */
+  public static HostState load(Path file) {
+    return parse(file.toString(), read(file));
+  }
+
+  /** Validates without building; empty when the file is valid. */
+  public static List<Problem> problems(Path file) {
+    try {
+      load(file);
+      return List.of();
+    } catch (InvalidInputException e) {
+      return e.problems().isEmpty()
+          ? List.of(new Problem(file.toString(), 0, 0, e.getMessage()))
+          : e.problems();
+    }
+  }
+
+  static String read(Path file) {
+    try {
+      if (Files.size(file) > MAX_BYTES) {
+        throw new InvalidInputException(List.of(new Problem(file.toString(), 0, 0,
+            "file is larger than " + MAX_BYTES + " bytes; is this really a host.yaml?")));
+      }
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new InvalidInputException(List.of(new Problem(file.toString(), 0, 0, "no such file")));
+    } catch (IOException e) {
+      throw new InvalidInputException(List.of(new Problem(file.toString(), 0, 0,
+          "cannot read: " + e.getMessage())));
+    }
+  }
+
+  /** Parses YAML text that came from {@code file} (used in messages only). */
+  public static HostState parse(String file, String text) {
+    JsonNode tree;
+    try {
+      tree = MAPPER.readTree(text);
+    } catch (JacksonException e) {
+      TokenStreamLocation l = e.getLocation();
+      int line = l == null ? 0 : Math.max(1, l.getLineNr());
+      int col = l == null ? 0 : Math.max(1, l.getColumnNr());
+      throw new InvalidInputException(List.of(new Problem(file, line, col,
+          "YAML syntax error: " + firstLine(e.getOriginalMessage()))));
+    }
+    if (tree == null || tree.isMissingNode() || tree.isNull()) {
+      throw new InvalidInputException(List.of(new Problem(file, 1, 1, "the file is empty")));
+    }
+    SourceMap map = SourceMap.of(MAPPER, text);
+    List<Problem> problems = new ArrayList<>(SchemaCheck.check(file, tree, map));
+    problems.addAll(new HostStateChecks(file, map).check(tree));
+    if (!problems.isEmpty()) {
+      Collections.sort(problems);
+      throw new InvalidInputException(problems.stream().distinct().toList());
+    }
+    return HostStateMapper.toHostState(tree);
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "unreadable";
+    }
+    int nl = message.indexOf('\n');
+    return nl < 0 ? message : message.substring(0, nl);
+  }
+}
