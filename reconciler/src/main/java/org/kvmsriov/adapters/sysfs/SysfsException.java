@@ -1,0 +1,17 @@
+package org.kvmsriov.adapters.sysfs;
+
+import java.nio.file.Path;
+
+/** A sysfs file or link is missing or holds something the kernel would not write. Names the file. */
+public class SysfsException extends RuntimeException {
+  private final Path file;
+
+  public SysfsException(Path file, String problem) {
+    super(file + ": " + problem);
+    this.file = file;
+  }
+
+  public Path file() {
+    return file;
+  }
+}
