@@ -7,7 +7,6 @@ import java.util.Map;
 import org.kvmsriov.model.MacPrefix;
 import org.kvmsriov.model.PciAddress;
 import org.kvmsriov.model.PfName;
-import org.kvmsriov.model.Pkey;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -92,10 +91,9 @@ final class HostStateChecks {
     for (int i = 0; i < vfs.size(); i++) {
       JsonNode vf = vfs.get(i);
       if (!vf.isString() || !PciAddress.isValid(vf.asString())) {
-        if (vf.isString() && vf.asString().matches(".*:[2-9a-fA-F][0-9a-fA-F]\\.[0-7]")) {
-          at(ptr + "/vfs/" + i, "'" + vf.asString() + "' has a PCI slot above 1f");
-        }
-        continue; // the schema reports the malformed address
+        String text = vf.isString() ? vf.asString() : vf.toString();
+        at(ptr + "/vfs/" + i, badPci(text));
+        continue;
       }
       PciAddress addr = PciAddress.parse(vf.asString());
       String other = seen.putIfAbsent(addr, name);
@@ -107,20 +105,33 @@ final class HostStateChecks {
     }
   }
 
+  private static String badPci(String text) {
+    try {
+      PciAddress.parse(text);
+      return "'" + text + "' is not a PCI address";
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
+    }
+  }
+
   private void checkPkeys(String ptr, JsonNode pkeys) {
     if (!pkeys.isArray()) {
       return;
     }
     for (int i = 0; i < pkeys.size(); i++) {
       JsonNode k = pkeys.get(i);
-      if (k.isString() && k.asString().matches("0[xX][0-9a-fA-F]{1,4}")) {
-        try {
-          Pkey.parse(k.asString());
-        } catch (IllegalArgumentException e) {
-          at(ptr + "/" + i, e.getMessage());
-        }
-      } else if (k.isIntegralNumber() && (k.asLong() < 1 || k.asLong() > 0xffff)) {
-        at(ptr + "/" + i, String.format("pkey 0x%x is outside 0x0001-0xffff", k.asLong()));
+      long value;
+      if (k.isIntegralNumber()) {
+        value = k.asLong();
+      } else if (k.isString() && k.asString().matches("0[xX][0-9a-fA-F]{1,15}")) {
+        value = Long.parseLong(k.asString().substring(2), 16);
+      } else {
+        at(ptr + "/" + i, "'" + (k.isString() ? k.asString() : k.toString())
+            + "' is not a pkey (write it as hex, e.g. 0x8001, or as a number)");
+        continue;
+      }
+      if (value < 1 || value > 0xffff) {
+        at(ptr + "/" + i, String.format("pkey 0x%04x is outside 0x0001-0xffff", value));
       }
     }
   }

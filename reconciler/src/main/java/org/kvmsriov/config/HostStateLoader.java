@@ -71,7 +71,7 @@ public final class HostStateLoader {
       int line = l == null ? 0 : Math.max(1, l.getLineNr());
       int col = l == null ? 0 : Math.max(1, l.getColumnNr());
       throw new InvalidInputException(List.of(new Problem(file, line, col,
-          "YAML syntax error: " + firstLine(e.getOriginalMessage()))));
+          "YAML syntax error: " + condense(e.getOriginalMessage()))));
     }
     if (tree == null || tree.isMissingNode() || tree.isNull()) {
       throw new InvalidInputException(List.of(new Problem(file, 1, 1, "the file is empty")));
@@ -86,11 +86,33 @@ public final class HostStateLoader {
     return HostStateMapper.toHostState(tree);
   }
 
-  private static String firstLine(String message) {
+  /**
+   * SnakeYAML's messages span lines with source excerpts and carets; we already give the
+   * position, so keep only the sentences.
+   */
+  static String condense(String message) {
     if (message == null) {
       return "unreadable";
     }
-    int nl = message.indexOf('\n');
-    return nl < 0 ? message : message.substring(0, nl);
+    List<String> parts = new ArrayList<>();
+    String[] lines = message.split("\n");
+    for (int i = 0; i < lines.length; i++) {
+      String l = lines[i].strip();
+      if (l.startsWith("in reader") || l.startsWith("in 'reader'")) {
+        i += 2; // the excerpt line and the caret line that follow
+        continue;
+      }
+      if (!l.isEmpty()) {
+        parts.add(l);
+      }
+    }
+    String text = String.join(": ", parts);
+    if (text.startsWith("Duplicate Object property ")) {
+      return "key " + text.substring("Duplicate Object property ".length()) + " appears twice";
+    }
+    if (text.contains("expected <block end>") || text.contains("mapping values are not allowed")) {
+      text += " (check the indentation)";
+    }
+    return text;
   }
 }

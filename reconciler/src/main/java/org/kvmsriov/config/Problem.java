@@ -10,9 +10,9 @@ package org.kvmsriov.config;
  */
 public record Problem(String file, int line, int column, String message) implements Comparable<Problem> {
 
-  /** {@code FILE:LINE:COL: message}, the form compilers use and editors jump to. */
+  /** {@code FILE:LINE:COL: message}, the form compilers use and editors jump to ({@code FILE: message} when no position applies). */
   public String format() {
-    return file + ":" + line + ":" + column + ": " + message;
+    return line == 0 ? file + ": " + message : file + ":" + line + ":" + column + ": " + message;
   }
 
   @Override

@@ -24,7 +24,7 @@ final class LegacyFiles {
 
   /** {@code 0x07 0x00 0x01}: bus slot function, hex, single spaces (README step 5). */
   private static final Pattern MAP_LINE =
-      Pattern.compile("0x([0-9a-fA-F]{1,2}) 0x([0-9a-fA-F]{1,2}) 0x([0-7])");
+      Pattern.compile("0x([0-9a-fA-F]{1,2}) 0x([0-9a-fA-F]{1,2}) 0x(0?[0-7])");
   /** {@code device 0} / {@code port   1}, any spacing (the add-on's cut depended on three spaces). */
   private static final Pattern OFED_LINE = Pattern.compile("\\s*(device|port)\\s+(\\d{1,3})\\s*");
   private static final Pattern EXPORT =
