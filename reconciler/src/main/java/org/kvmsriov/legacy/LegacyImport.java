@@ -28,7 +28,8 @@ public final class LegacyImport {
 
   /** kvmrc keys that are the add-on's; any other export is stock OpenNebula and not ours. */
   static final Set<String> OURS =
-      Set.of("VF_MAPS_PATH", "DUMMY_BRIDGE", "DUMMY_MAC_PREFIX", "DRIVER_MODE", "HPC_MODE", "LIBVIRT_URI");
+      Set.of("VF_MAPS_PATH", "DUMMY_BRIDGE", "DUMMY_MAC_PREFIX", "DRIVER_MODE", "HPC_MODE",
+          "CPU_PASSTHROUGH_THRESHOLD", "LIBVIRT_URI", "SM_HOST");
 
   /**
    * What the import found.
@@ -51,6 +52,10 @@ public final class LegacyImport {
     List<Problem> problems = new ArrayList<>();
     List<String> notes = new ArrayList<>();
     Map<String, String> rc = kvmrc == null ? Map.of() : LegacyFiles.kvmrc(kvmrc, problems);
+    if (rc.containsKey("SM_HOST")) {
+      notes.add("kvmrc SM_HOST=" + rc.get("SM_HOST") + ": kvm-sriov does not edit OpenSM's partitions.conf"
+          + " over ssh; declare mlx5 partitions in the subnet manager");
+    }
     rc.keySet().stream().filter(k -> !OURS.contains(k)).forEach(k ->
         notes.add("kvmrc " + k + " is a stock OpenNebula setting; left to OpenNebula's kvmrc"));
 
@@ -95,6 +100,14 @@ public final class LegacyImport {
         problems.add(new Problem(vfMaps.resolve(pf + "_ofed").toString(), 0, 0,
             "OFED settings for '" + pf + "', which has no VF map file")));
 
+    int threshold = 1;
+    String rawThreshold = rc.getOrDefault("CPU_PASSTHROUGH_THRESHOLD", "1");
+    if (rawThreshold.matches("\\d{1,4}") && Integer.parseInt(rawThreshold) >= 1) {
+      threshold = Integer.parseInt(rawThreshold);
+    } else {
+      problems.add(new Problem(String.valueOf(kvmrc), 0, 0,
+          "CPU_PASSTHROUGH_THRESHOLD '" + rawThreshold + "' is not a positive number of vCPUs"));
+    }
     List<PfSpec> pfs = new ArrayList<>();
     for (Map.Entry<PfName, List<PciAddress>> e : maps.entrySet()) {
       Mode mode = switch (modeName) {
@@ -117,7 +130,7 @@ public final class LegacyImport {
     }
     HostState host = new HostState(Optional.ofNullable(rc.get("LIBVIRT_URI")),
         new HostState.DriverSettings(rc.getOrDefault("DUMMY_BRIDGE", "sriov_dummy"), false, prefix,
-            new HostState.Hpc(hpcMode.equals("on"), 1)),
+            new HostState.Hpc(hpcMode.equals("on"), threshold)),
         new HostState.ReconcileSettings(Duration.ofSeconds(60), Duration.ofSeconds(300)), pfs);
     return new Result(host, locks, notes);
   }
