@@ -74,6 +74,10 @@ final class HostStateChecks {
         }
       }
       checkPkeys(ptr + "/pkeys", pf.path("pkeys"));
+      JsonNode pfPci = pf.path("pci_address");
+      if (pfPci.isString() && !PciAddress.isValid(pfPci.asString())) {
+        at(ptr + "/pci_address", badPci(pfPci.asString()));
+      }
     }
   }
 

@@ -64,7 +64,9 @@ final class HostStateMapper {
     }
     List<Pkey> pkeys = new ArrayList<>();
     n.path("pkeys").forEach(k -> pkeys.add(k.isString() ? Pkey.parse(k.asString()) : new Pkey(k.asInt())));
-    return new PfSpec(name, mode, vfs, pkeys);
+    Optional<PciAddress> pci = n.has("pci_address")
+        ? Optional.of(PciAddress.parse(n.path("pci_address").asString())) : Optional.empty();
+    return new PfSpec(name, pci, mode, vfs, pkeys);
   }
 
   private static OfedPort ofed(JsonNode o) {

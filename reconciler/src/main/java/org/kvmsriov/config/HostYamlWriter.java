@@ -39,6 +39,7 @@ public final class HostYamlWriter {
           .forEach(c -> b.append("  # ").append(c).append('\n'));
       b.append("  ").append(pf.name()).append(":\n");
       b.append("    mode: ").append(pf.mode().yamlName()).append('\n');
+      pf.pciAddress().ifPresent(a -> b.append("    pci_address: ").append(a).append('\n'));
       if (pf.mode() instanceof Mode.MlnxOfed2 ib) {
         b.append("    ofed:\n");
         ib.ofed().device().ifPresent(dev -> b.append("      device: ").append(dev).append('\n'));

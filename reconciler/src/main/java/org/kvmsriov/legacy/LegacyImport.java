@@ -122,7 +122,7 @@ public final class LegacyImport {
           yield new Mode.MlnxOfed2(o);
         }
       };
-      pfs.add(new PfSpec(e.getKey(), mode, new VfSource.Listed(e.getValue()), List.of()));
+      pfs.add(new PfSpec(e.getKey(), Optional.empty(), mode, new VfSource.Listed(e.getValue()), List.of()));
     }
     List<LegacyLock> locks = lockDir == null ? List.of() : locks(lockDir, maps, problems);
     if (!problems.isEmpty()) {

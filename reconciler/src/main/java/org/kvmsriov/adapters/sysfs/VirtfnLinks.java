@@ -29,12 +29,25 @@ public final class VirtfnLinks {
     return sysfsRoot.resolve("sys/class/net").resolve(pf.value()).resolve("device");
   }
 
+  /** A PF's PCI device directory by address, for PFs without a network interface. */
+  public static Path pciDevice(Path sysfsRoot, PciAddress pf) {
+    return sysfsRoot.resolve("sys/bus/pci/devices").resolve(pf.toString());
+  }
+
   /**
    * @return VF addresses in VF-index order
    * @throws SysfsException when the PF is missing or a link is malformed
    */
   public static List<PciAddress> vfs(Path sysfsRoot, PfName pf) {
-    Path dev = pfDevice(sysfsRoot, pf);
+    return vfsOf(pfDevice(sysfsRoot, pf), pf.value());
+  }
+
+  /** VFs of the PF at PCI address {@code pf}. */
+  public static List<PciAddress> vfs(Path sysfsRoot, PciAddress pf) {
+    return vfsOf(pciDevice(sysfsRoot, pf), pf.toString());
+  }
+
+  private static List<PciAddress> vfsOf(Path dev, String pf) {
     TreeMap<Integer, PciAddress> byIndex = new TreeMap<>();
     try (Stream<Path> entries = Files.list(dev)) {
       for (Path p : (Iterable<Path>) entries::iterator) {
