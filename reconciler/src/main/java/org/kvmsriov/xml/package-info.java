@@ -1,0 +1,2 @@
+/** XXE-safe parsing and faithful serialisation of XML that comes from outside. */
+package org.kvmsriov.xml;
