@@ -94,6 +94,8 @@ class ValidateCommandTest {
             "7:34: pfs.ib0.ofed.port: must have a maximum value of 2"),
         Arguments.of("MAC prefix 02", GOOD.replace("mac_prefix: aa", "mac_prefix: \"02\""),
             "3:15: MAC prefix '02' collides with OpenNebula's default MAC prefix 02"),
+        Arguments.of("MAC prefix odd (multicast)", GOOD.replace("mac_prefix: aa", "mac_prefix: ab"),
+            "3:15: MAC prefix 'ab' is odd: MACs starting with it are multicast, which libvirt refuses for a NIC"),
         Arguments.of("MAC prefix two octets", GOOD.replace("mac_prefix: aa", "mac_prefix: aabb"),
             "3:15: MAC prefix 'aabb' is not one hex octet (e.g. aa)"),
         Arguments.of("both vfs and discover", GOOD.replace("    discover: true", "    discover: true\n    vfs: [09:00.1]"),

@@ -81,10 +81,10 @@ class ImportLegacyCommandTest {
   @Test
   void genericModeNeedsNoOfedFile() throws Exception {
     Files.delete(maps.resolve("ib0_ofed"));
-    Files.writeString(kvmrc, "export DRIVER_MODE=generic\nexport DUMMY_MAC_PREFIX=AB\n");
+    Files.writeString(kvmrc, "export DRIVER_MODE=generic\nexport DUMMY_MAC_PREFIX=AC\n");
     CliRun r = importAll();
     assertThat(r.exitCode()).isZero();
-    assertThat(r.out()).contains("mode: generic").contains("mac_prefix: \"ab\"").doesNotContain("ofed");
+    assertThat(r.out()).contains("mode: generic").contains("mac_prefix: \"ac\"").doesNotContain("ofed");
   }
 
   @Test
