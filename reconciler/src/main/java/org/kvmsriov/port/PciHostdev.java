@@ -10,5 +10,14 @@ import org.kvmsriov.model.PciAddress;
  * @param source the host PCI device passed through
  * @param guestAddress where the guest sees it, when the XML says
  * @param viaInterface true for {@code <interface type='hostdev'>} (ethernet mode)
+ * @param alias libvirt's device alias ({@code hostdev0}, {@code net1}), present in live XML; it is
+ *     what a {@link DomainEvent.DeviceRemoved} event names
  */
-public record PciHostdev(PciAddress source, Optional<PciAddress> guestAddress, boolean viaInterface) {}
+public record PciHostdev(
+    PciAddress source, Optional<PciAddress> guestAddress, boolean viaInterface, Optional<String> alias) {
+
+  /** A hostdev as written in a deployment file, before libvirt has given it an alias. */
+  public PciHostdev(PciAddress source, Optional<PciAddress> guestAddress, boolean viaInterface) {
+    this(source, guestAddress, viaInterface, Optional.empty());
+  }
+}
