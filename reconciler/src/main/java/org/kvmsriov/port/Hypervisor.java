@@ -41,6 +41,12 @@ public interface Hypervisor extends AutoCloseable {
   void save(String nameOrUuid, Path file);
 
   /**
+   * The domain XML stored in a save image: the base for a {@link #restore} override, which
+   * libvirt accepts only when it describes the same guest ABI (CPU, devices) as the image.
+   */
+  String savedXml(Path file);
+
+  /**
    * Restores a domain saved with {@link #save}.
    *
    * @param xml a replacement domain XML (e.g. without hostdevs), or empty to use the saved one

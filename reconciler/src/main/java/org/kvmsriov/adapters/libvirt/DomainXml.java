@@ -1,38 +1,23 @@
 package org.kvmsriov.adapters.libvirt;
 
-import java.io.IOException;
-import java.io.StringReader;
-import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
-import javax.xml.transform.OutputKeys;
-import javax.xml.transform.Transformer;
-import javax.xml.transform.TransformerException;
-import javax.xml.transform.TransformerFactory;
-import javax.xml.transform.dom.DOMSource;
-import javax.xml.transform.stream.StreamResult;
 import org.kvmsriov.config.InvalidInputException;
 import org.kvmsriov.model.MacAddress;
 import org.kvmsriov.model.PciAddress;
 import org.kvmsriov.port.PciHostdev;
+import org.kvmsriov.xml.SafeXml;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 import org.w3c.dom.NodeList;
-import org.xml.sax.InputSource;
-import org.xml.sax.SAXException;
-import org.xml.sax.SAXParseException;
 
 /**
- * A libvirt domain XML document (or a single device element) read with a DOM parser hardened
- * against XXE: DOCTYPE declarations are refused outright, so no DTD, internal or external entity
- * is ever processed. Parsing is namespace-aware and keeps CDATA sections, so a document
+ * A libvirt domain XML document (or a single device element), read with {@link SafeXml}: a DOM
+ * parser hardened against XXE (DOCTYPE declarations are refused outright, so no DTD, internal or
+ * external entity is ever processed), namespace-aware and keeping CDATA sections, so a document
  * serialised by {@link #serialize()} keeps OpenNebula's {@code qemu:} elements and raw data.
  *
  * <p>Instances wrap a mutable DOM; they are not thread-safe. The deploy action rewrites the
@@ -47,60 +32,17 @@ public final class DomainXml {
   }
 
   /**
-   * Parses {@code xml}.
+   * Parses {@code xml} with {@link SafeXml} (no DOCTYPE, so no entities of any kind).
    *
    * @throws InvalidInputException when it is not well-formed or declares a DOCTYPE
    */
   public static DomainXml parse(String xml) {
-    return new DomainXml(parseDocument(xml));
+    return new DomainXml(SafeXml.parse(xml, "domain XML"));
   }
 
-  /** Parses {@code xml} with the hardened parser; the reusable half of {@link #parse}. */
-  public static Document parseDocument(String xml) {
-    try {
-      DocumentBuilder builder = FACTORY.get().newDocumentBuilder();
-      // Never resolve anything outside the document, whatever a parser version defaults to.
-      builder.setEntityResolver((publicId, systemId) -> {
-        throw new SAXException("external entity " + systemId + " refused");
-      });
-      builder.setErrorHandler(null);
-      return builder.parse(new InputSource(new StringReader(xml)));
-    } catch (SAXParseException e) {
-      if (e.getMessage() != null && e.getMessage().contains("DOCTYPE")) {
-        throw new InvalidInputException(
-            "domain XML refused: it declares a DOCTYPE; DTDs and entities are never processed"
-                + " (line " + e.getLineNumber() + ")");
-      }
-      throw new InvalidInputException("domain XML is not well-formed: line " + e.getLineNumber()
-          + ", column " + e.getColumnNumber() + ": " + e.getMessage());
-    } catch (SAXException e) {
-      throw new InvalidInputException("domain XML refused: " + e.getMessage());
-    } catch (ParserConfigurationException | IOException e) {
-      throw new IllegalStateException("XML parser unavailable: " + e.getMessage(), e);
-    }
-  }
-
-  private static final ThreadLocal<DocumentBuilderFactory> FACTORY =
-      ThreadLocal.withInitial(DomainXml::hardenedFactory);
-
-  private static DocumentBuilderFactory hardenedFactory() {
-    DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-    try {
-      f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-      f.setFeature("http://xml.org/sax/features/external-general-entities", false);
-      f.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
-      f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
-      f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-    } catch (ParserConfigurationException e) {
-      throw new IllegalStateException("XML parser cannot be hardened against XXE", e);
-    }
-    f.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
-    f.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
-    f.setXIncludeAware(false);
-    f.setExpandEntityReferences(false);
-    f.setNamespaceAware(true);
-    f.setCoalescing(false); // keep CDATA sections as CDATA
-    return f;
+  /** Wraps an already parsed document (e.g. a deployment file being rewritten). */
+  public static DomainXml of(Document document) {
+    return new DomainXml(document);
   }
 
   /** The underlying DOM, for callers that rewrite the document. */
@@ -207,24 +149,9 @@ public final class DomainXml {
             .orElse("");
   }
 
-  /** Serialises the whole document (UTF-8 declaration omitted, as libvirt accepts either). */
+  /** Serialises the whole document, keeping namespaces ({@code qemu:}) and CDATA. */
   public String serialize() {
-    return serialize(document);
-  }
-
-  /** Serialises a node (a document or an element) without reformatting it. */
-  public static String serialize(Node node) {
-    try {
-      TransformerFactory tf = TransformerFactory.newInstance();
-      tf.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-      Transformer t = tf.newTransformer();
-      t.setOutputProperty(OutputKeys.OMIT_XML_DECLARATION, "yes");
-      StringWriter out = new StringWriter();
-      t.transform(new DOMSource(node), new StreamResult(out));
-      return out.toString();
-    } catch (TransformerException e) {
-      throw new IllegalStateException("cannot serialise XML: " + e.getMessage(), e);
-    }
+    return SafeXml.serialize(document);
   }
 
   private static boolean isPciHostdev(Element e) {
@@ -267,8 +194,9 @@ public final class DomainXml {
       return new PciAddress(number(a, "domain", true), number(a, "bus", false),
           number(a, "slot", false), number(a, "function", false));
     } catch (IllegalArgumentException e) {
-      throw new InvalidInputException("domain XML: bad PCI <address> " + serialize(a).trim()
-          + ": " + e.getMessage());
+      throw new InvalidInputException("domain XML: bad PCI <address domain='" + a.getAttribute("domain")
+          + "' bus='" + a.getAttribute("bus") + "' slot='" + a.getAttribute("slot") + "' function='"
+          + a.getAttribute("function") + "'/>: " + e.getMessage());
     }
   }
 

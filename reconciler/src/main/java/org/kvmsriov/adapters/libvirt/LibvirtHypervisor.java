@@ -186,7 +186,7 @@ public final class LibvirtHypervisor implements Hypervisor {
   public DomainInfo restore(Path file, Optional<String> xml) {
     String path = file.toAbsolutePath().toString();
     // virDomainRestoreFlags does not say which domain it restored: learn it from the XML
-    DomainXml identity = domainXml(xml.orElseGet(() -> saveImageXml(path)), "the restore XML");
+    DomainXml identity = domainXml(xml.orElseGet(() -> savedXml(file)), "the restore XML");
     if (LibvirtNative.INSTANCE.virDomainRestoreFlags(conn.pointer(), path, xml.orElse(null), 0) < 0) {
       throw new HypervisorException(
           "cannot restore from " + file + ": " + LibvirtNative.INSTANCE.virGetLastErrorMessage());
@@ -197,7 +197,9 @@ public final class LibvirtHypervisor implements Hypervisor {
         () -> new HypervisorException("domain " + key + " is not there after restore from " + file));
   }
 
-  private String saveImageXml(String path) {
+  @Override
+  public String savedXml(Path file) {
+    String path = file.toAbsolutePath().toString();
     Pointer p = LibvirtNative.INSTANCE.virDomainSaveImageGetXMLDesc(conn.pointer(), path, 0);
     if (p == null) {
       throw new HypervisorException(

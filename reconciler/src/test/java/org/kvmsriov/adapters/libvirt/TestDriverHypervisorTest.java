@@ -116,6 +116,7 @@ class TestDriverHypervisorTest {
     hv.create(domainXml("one-10", U2, "0000:07:00.4"));
     Path image = dir.resolve("one-10.save");
     hv.save("one-10", image);
+    assertThat(hv.savedXml(image)).contains("<name>one-10</name>");
 
     // the test driver refuses XML overrides; the QEMU driver applies them (LibvirtdHypervisorTest)
     assertThatThrownBy(() -> hv.restore(image, Optional.of(domainXml("one-10", U2))))
