@@ -18,7 +18,7 @@ die() { echo "libvirtd.sh: $*" >&2; exit 1; }
 
 kernel() {
   # the newest Debian kernel (linux-image-amd64)
-  ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1
+  find /boot -maxdepth 1 -name 'vmlinuz-*' 2>/dev/null | sort -V | tail -n 1
 }
 
 check() {

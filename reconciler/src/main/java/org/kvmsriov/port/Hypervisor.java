@@ -73,7 +73,11 @@ public interface Hypervisor extends AutoCloseable {
    */
   void migrate(String nameOrUuid, String destinationUri, boolean peerToPeer, Optional<String> xml);
 
-  /** Subscribes to lifecycle and device-removed events; closing the handle unsubscribes. */
+  /**
+   * Subscribes to lifecycle and device-removed events of every domain; closing the handle
+   * unsubscribes. Listeners run on the adapter's event thread: they must return quickly and must
+   * not call back into the hypervisor.
+   */
   AutoCloseable onEvent(Consumer<DomainEvent> listener);
 
   @Override

@@ -88,10 +88,10 @@ public final class LibvirtHypervisor implements Hypervisor {
     try {
       for (int id : conn.listDomains()) {
         // a domain may stop between listing and lookup: skip it, it is no longer there
-        lookup(() -> conn.domainLookupByID(id)).flatMap(this::info).ifPresent(out::add);
+        lookup(() -> conn.domainLookupByID(id)).flatMap(this::infoAndFree).ifPresent(out::add);
       }
       for (String name : conn.listDefinedDomains()) {
-        lookup(() -> conn.domainLookupByName(name)).flatMap(this::info).ifPresent(out::add);
+        lookup(() -> conn.domainLookupByName(name)).flatMap(this::infoAndFree).ifPresent(out::add);
       }
     } catch (LibvirtException e) {
       throw fail("cannot list domains", e);
@@ -101,7 +101,7 @@ public final class LibvirtHypervisor implements Hypervisor {
 
   @Override
   public Optional<DomainInfo> domain(String nameOrUuid) {
-    return find(nameOrUuid).flatMap(this::info);
+    return find(nameOrUuid).flatMap(this::infoAndFree);
   }
 
   @Override
@@ -435,9 +435,25 @@ public final class LibvirtHypervisor implements Hypervisor {
     }
   }
 
+  /**
+   * Reads a domain and releases libvirt's handle now rather than at finalisation: list and
+   * poll loops of the long-running daemon would otherwise pile up handles.
+   */
+  private Optional<DomainInfo> infoAndFree(Domain d) {
+    try {
+      return info(d);
+    } finally {
+      try {
+        d.free();
+      } catch (LibvirtException e) {
+        LOG.debug("freeing a domain handle: {}", e.getMessage());
+      }
+    }
+  }
+
   private boolean isStopped(String nameOrUuid) {
     // a transient domain disappears when it stops; a persistent one stays, shut off
-    return find(nameOrUuid).flatMap(this::info).map(i -> i.state() == DomainState.SHUTOFF).orElse(true);
+    return find(nameOrUuid).flatMap(this::infoAndFree).map(i -> i.state() == DomainState.SHUTOFF).orElse(true);
   }
 
   private static DomainState state(org.libvirt.DomainInfo.DomainState s) {

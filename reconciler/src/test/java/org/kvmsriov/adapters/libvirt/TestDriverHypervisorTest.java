@@ -182,10 +182,33 @@ class TestDriverHypervisorTest {
   }
 
   @Test
+  void aListenerThatThrowsDoesNotStarveTheOthers() throws Exception {
+    LinkedBlockingQueue<DomainEvent> events = new LinkedBlockingQueue<>();
+    try (AutoCloseable bad = hv.onEvent(e -> {
+          throw new IllegalStateException("listener bug");
+        });
+        AutoCloseable good = hv.onEvent(events::add)) {
+      hv.create(domainXml("one-14", U1));
+
+      assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo(new DomainEvent.Lifecycle("one-14", DomainState.RUNNING));
+    }
+  }
+
+  @Test
+  void aClosedAdapterRefusesNewSubscriptions() {
+    LibvirtHypervisor other = LibvirtHypervisor.open("test:///default");
+    other.close();
+    other.close(); // idempotent
+
+    assertThatThrownBy(() -> other.onEvent(e -> { }))
+        .isInstanceOf(HypervisorException.class)
+        .hasMessage("connection to test:///default is closed");
+  }
+
+  @Test
   void aNodeFileGivesEveryConnectionTheSameDeclaredWorld(@TempDir Path dir) throws Exception {
     Path node = dir.resolve("host.xml");
-    Files.writeString(node, "<node>" + domainXml("one-20", U1, "0000:07:00.5").replace("<domain type='test'>",
-        "<domain type='test'>") + "</node>");
+    Files.writeString(node, "<node>" + domainXml("one-20", U1, "0000:07:00.5") + "</node>");
     String uri = "test://" + node.toAbsolutePath();
 
     try (LibvirtHypervisor a = LibvirtHypervisor.open(uri); LibvirtHypervisor b = LibvirtHypervisor.open(uri)) {
