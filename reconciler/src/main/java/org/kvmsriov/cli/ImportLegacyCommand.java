@@ -1,6 +1,8 @@
 package org.kvmsriov.cli;
 
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -8,9 +10,14 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.kvmsriov.config.HostStateLoader;
 import org.kvmsriov.config.HostYamlWriter;
+import org.kvmsriov.config.InvalidInputException;
+import org.kvmsriov.ledger.FileLedger;
+import org.kvmsriov.legacy.LegacyAdoption;
 import org.kvmsriov.legacy.LegacyImport;
 import org.kvmsriov.legacy.LegacyLock;
 import picocli.CommandLine.Command;
+import org.kvmsriov.port.LedgerSession;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -18,10 +25,14 @@ import picocli.CommandLine.Spec;
 @Command(name = "import-legacy", mixinStandardHelpOptions = true,
     header = "Turn the OpenNebula SR-IOV add-on's vf_maps/, kvmrc and lock folder into host.yaml.",
     description = {"Prints an equivalent host.yaml on stdout. Every line the add-on's files hold is",
-        "checked; a bad one is reported as FILE:LINE:COL and nothing is printed (exit 2)."})
+        "checked; a bad one is reported as FILE:LINE:COL and nothing is printed (exit 2).",
+        "With --adopt, the lock folder's VFs also become leases in the ledger (--ledger-dir):",
+        "reserved, holder unidentified until the reconciler finds the domain holding each VF.",
+        "Refused (exit 1, nothing adopted) when the ledger already has a lease for any of them."})
 final class ImportLegacyCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
+  @Mixin GlobalOptions global;
 
   @Option(names = "--vf-maps", required = true, paramLabel = "DIR",
       description = "The add-on's vf_maps directory (e.g. /var/lib/one/remotes/vmm/kvm-sriov/vf_maps).")
@@ -38,8 +49,28 @@ final class ImportLegacyCommand implements Callable<Integer> {
       description = "Mode for every PF instead of kvmrc's DRIVER_MODE: generic, mlnx_ofed2, ethernet.")
   String mode;
 
+  @Option(names = "--adopt",
+      description = "Also turn the lock folder's VFs into leases in the ledger (needs --lock-dir).")
+  boolean adopt;
+
+  @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "30",
+      description = "With --adopt: how long to wait for the ledger lock (default: ${DEFAULT-VALUE}).")
+  int waitSeconds;
+
+  private final Clock clock;
+
+  ImportLegacyCommand(Clock clock) {
+    this.clock = clock;
+  }
+
   @Override
   public Integer call() {
+    if (adopt && lockDir == null) {
+      throw new InvalidInputException("import-legacy: --adopt needs --lock-dir (the add-on's lock folder)");
+    }
+    if (waitSeconds < 1 || waitSeconds > 3600) {
+      throw new InvalidInputException("import-legacy: --wait " + waitSeconds + " is not 1..3600 seconds");
+    }
     LegacyImport.Result r = LegacyImport.read(vfMaps, lockDir, kvmrc, mode);
     List<String> header = new ArrayList<>();
     header.add("host.yaml imported by kvm-sriov import-legacy from " + vfMaps);
@@ -51,6 +82,13 @@ final class ImportLegacyCommand implements Callable<Integer> {
     }
     String yaml = HostYamlWriter.write(r.host(), header, perPf);
     HostStateLoader.parse("<import-legacy output>", yaml); // never print what validate would refuse
+    if (adopt) {
+      try (LedgerSession s = new FileLedger(global.ledgerDir()).open(Duration.ofSeconds(waitSeconds))) {
+        s.commit(LegacyAdoption.adopt(s.state(), r, lockDir, clock.instant()));
+      }
+      spec.commandLine().getErr().println("kvm-sriov: adopted " + r.locks().size() + " lease(s) from " + lockDir
+          + " into " + global.ledgerDir().resolve(FileLedger.FILE));
+    }
     spec.commandLine().getOut().print(yaml);
     spec.commandLine().getOut().flush();
     return 0;

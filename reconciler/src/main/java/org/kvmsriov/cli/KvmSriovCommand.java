@@ -26,6 +26,8 @@ import picocli.CommandLine.Spec;
     subcommands = {
       ValidateCommand.class,
       ImportLegacyCommand.class,
+      StatusCommand.class,
+      LeasesCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class KvmSriovCommand implements java.util.concurrent.Callable<Integer> {
@@ -42,7 +44,12 @@ public final class KvmSriovCommand implements java.util.concurrent.Callable<Inte
 
   /** The configured command line: error handling and exit codes as the contract says. */
   public static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new KvmSriovCommand());
+    return commandLine(CommandFactory.production());
+  }
+
+  /** As {@link #commandLine()}, with commands created by {@code factory} (tests pass their own). */
+  public static CommandLine commandLine(CommandLine.IFactory factory) {
+    CommandLine cl = new CommandLine(new KvmSriovCommand(), factory);
     cl.setExecutionExceptionHandler(KvmSriovCommand::handle);
     cl.setExitCodeExceptionMapper(e -> e instanceof InvalidInputException ? 2 : 1);
     return cl;

@@ -1,0 +1,43 @@
+package org.kvmsriov.cli;
+
+import java.time.Clock;
+import java.util.Objects;
+import picocli.CommandLine;
+
+/**
+ * Creates the commands that talk to libvirt or read the clock, handing them the connector and
+ * clock to use; every other class is created as picocli would.
+ */
+public final class CommandFactory implements CommandLine.IFactory {
+
+  private final HypervisorConnector connector;
+  private final Clock clock;
+
+  /**
+   * @param connector how to reach libvirt
+   * @param clock lease and history timestamps
+   */
+  public CommandFactory(HypervisorConnector connector, Clock clock) {
+    this.connector = Objects.requireNonNull(connector, "connector");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** Production: the libvirt adapter and the system clock. */
+  public static CommandFactory production() {
+    return new CommandFactory(HypervisorConnector.libvirt(), Clock.systemUTC());
+  }
+
+  @Override
+  public <K> K create(Class<K> cls) throws Exception {
+    if (cls == StatusCommand.class) {
+      return cls.cast(new StatusCommand(connector));
+    }
+    if (cls == LeasesCommand.Release.class) {
+      return cls.cast(new LeasesCommand.Release(connector, clock));
+    }
+    if (cls == ImportLegacyCommand.class) {
+      return cls.cast(new ImportLegacyCommand(clock));
+    }
+    return CommandLine.defaultFactory().create(cls);
+  }
+}

@@ -1,0 +1,161 @@
+package org.kvmsriov.cli;
+
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.kvmsriov.adapters.sysfs.VirtfnLinks;
+import org.kvmsriov.config.HostStateLoader;
+import org.kvmsriov.lease.VfUsageReport;
+import org.kvmsriov.ledger.FileLedger;
+import org.kvmsriov.ledger.LedgerCodec;
+import org.kvmsriov.model.HostState;
+import org.kvmsriov.model.PciAddress;
+import org.kvmsriov.model.PfName;
+import org.kvmsriov.model.PfSpec;
+import org.kvmsriov.model.VfSource;
+import org.kvmsriov.port.DomainInfo;
+import org.kvmsriov.port.Hypervisor;
+import org.kvmsriov.port.HypervisorException;
+import org.kvmsriov.port.LedgerState;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+    header = "Per PF: total, free and leased VFs, who holds them, and drift.",
+    description = {"Reads host.yaml, the PFs' VF maps (listed, or discovered under --sysfs-root), the",
+        "ledger (without waiting for its lock) and libvirt's running domains; changes nothing.",
+        "Lists every VF that is leased or held by a running domain. Exit 1 when libvirt cannot",
+        "be asked (what the ledger says is still printed)."})
+final class StatusCommand implements Callable<Integer> {
+
+  static final JsonMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+  @Spec CommandSpec spec;
+  @Mixin GlobalOptions global;
+
+  @Option(names = "--json", description = "Print JSON instead of a table.")
+  boolean json;
+
+  private final HypervisorConnector connector;
+
+  StatusCommand(HypervisorConnector connector) {
+    this.connector = connector;
+  }
+
+  @Override
+  public Integer call() {
+    HostState host = HostStateLoader.load(global.state());
+    Map<PfName, List<PciAddress>> maps = vfMaps(host, global);
+    LedgerState ledger = new FileLedger(global.ledgerDir()).snapshot();
+    Optional<List<DomainInfo>> domains;
+    String libvirtProblem = null;
+    try (Hypervisor h = connector.connect(global.libvirtUri(host))) {
+      domains = Optional.of(h.domains());
+    } catch (HypervisorException e) {
+      domains = Optional.empty();
+      libvirtProblem = e.getMessage();
+    }
+    VfUsageReport report = VfUsageReport.of(host.pfs(), maps, ledger, domains);
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      out.println(JSON.writeValueAsString(toJson(report, libvirtProblem)));
+    } else {
+      printText(out, report);
+    }
+    out.flush();
+    if (libvirtProblem != null) {
+      spec.commandLine().getErr().println("kvm-sriov: libvirt could not be asked which domains hold VFs: "
+          + libvirtProblem);
+      return 1;
+    }
+    return 0;
+  }
+
+  /** Each PF's VFs in index order: host.yaml's list, or the PF's virtfn links under --sysfs-root. */
+  static Map<PfName, List<PciAddress>> vfMaps(HostState host, GlobalOptions global) {
+    Map<PfName, List<PciAddress>> maps = new LinkedHashMap<>();
+    for (PfSpec pf : host.pfs()) {
+      List<PciAddress> vfs = pf.vfs() instanceof VfSource.Listed l ? l.addresses()
+          : VirtfnLinks.vfs(global.sysfsRoot(), pf.name());
+      maps.put(pf.name(), vfs);
+    }
+    return maps;
+  }
+
+  private static void printText(PrintWriter out, VfUsageReport report) {
+    for (VfUsageReport.PfUsage pf : report.pfs()) {
+      out.printf("%s (%s): %d VFs, %d free, %d leased%s%n", pf.pf(), pf.mode(), pf.total(), pf.free(), pf.leased(),
+          pf.untracked() > 0 ? ", " + pf.untracked() + " in use without a lease" : "");
+      TextTable t = new TextTable("VF", "ADDRESS", "STATE", "LEASED TO", "HELD BY (libvirt)");
+      boolean any = false;
+      for (VfUsageReport.VfUse v : pf.vfs()) {
+        if (v.free()) {
+          continue;
+        }
+        any = true;
+        t.row(String.valueOf(v.index()), v.vf().toString(),
+            v.lease().map(l -> l.state().jsonName()).orElse("-"),
+            v.lease().map(l -> l.domain().orElse("(adopted, unidentified)")).orElse("-"),
+            !report.libvirtSeen() ? "?" : v.heldBy().isEmpty() ? "-" : String.join(",", v.heldBy()));
+      }
+      if (any) {
+        t.print(out, "  ");
+      }
+      pf.drift().forEach(d -> out.println("  drift: " + d.message()));
+    }
+    for (var l : report.strayLeases()) {
+      out.println("stray lease: " + l.pf() + " VF " + l.vfIndex() + " (" + l.vf() + ") leased to "
+          + l.domain().orElse("?") + " is not in host.yaml's VF map of " + l.pf());
+    }
+  }
+
+  private static ObjectNode toJson(VfUsageReport report, String libvirtProblem) {
+    ObjectNode root = JSON.createObjectNode();
+    ArrayNode pfs = root.putArray("pfs");
+    for (VfUsageReport.PfUsage pf : report.pfs()) {
+      ObjectNode p = pfs.addObject();
+      p.put("pf", pf.pf().value());
+      p.put("mode", pf.mode());
+      p.put("total", pf.total());
+      p.put("free", pf.free());
+      p.put("leased", pf.leased());
+      p.put("untracked", pf.untracked());
+      ArrayNode vfs = p.putArray("vfs");
+      for (VfUsageReport.VfUse v : pf.vfs()) {
+        ObjectNode o = vfs.addObject();
+        o.put("index", v.index());
+        o.put("vf", v.vf().toString());
+        o.put("free", v.free());
+        if (v.lease().isPresent()) {
+          LedgerCodec.writeLease(o.putObject("lease"), v.lease().get());
+        } else {
+          o.putNull("lease");
+        }
+        if (report.libvirtSeen()) {
+          ArrayNode held = o.putArray("held_by");
+          v.heldBy().forEach(held::add);
+        } else {
+          o.putNull("held_by");
+        }
+      }
+      ArrayNode drift = p.putArray("drift");
+      pf.drift().forEach(d -> drift.add(d.message()));
+    }
+    ArrayNode stray = root.putArray("stray_leases");
+    report.strayLeases().forEach(l -> LedgerCodec.writeLease(stray.addObject(), l));
+    ObjectNode lv = root.putObject("libvirt");
+    lv.put("reachable", libvirtProblem == null);
+    lv.put("error", libvirtProblem);
+    return root;
+  }
+}
