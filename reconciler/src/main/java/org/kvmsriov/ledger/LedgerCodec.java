@@ -253,7 +253,9 @@ public final class LedgerCodec {
       return "unreadable";
     }
     int nl = message.indexOf('\n');
-    return nl < 0 ? message : message.substring(0, nl);
+    String line = nl < 0 ? message : message.substring(0, nl);
+    // Jackson appends where the object started, as an unreadable "[Source: REDACTED …]"
+    return line.replaceAll("\\s*\\(start marker at \\[Source:.*$", "").replaceAll("\\s*at \\[Source:.*$", "");
   }
 
   /** A field is wrong; {@code path} is its JSON path ({@code leases[2].vf}). */
