@@ -51,7 +51,9 @@ public final class KvmSriovCommand implements java.util.concurrent.Callable<Inte
   public static CommandLine commandLine(CommandLine.IFactory factory) {
     CommandLine cl = new CommandLine(new KvmSriovCommand(), factory);
     cl.setExecutionExceptionHandler(KvmSriovCommand::handle);
-    cl.setExitCodeExceptionMapper(e -> e instanceof InvalidInputException ? 2 : 1);
+    // a usage error (picocli's ParameterException) is bad input too: exit 2, as the contract says
+    cl.setExitCodeExceptionMapper(e ->
+        e instanceof InvalidInputException || e instanceof CommandLine.ParameterException ? 2 : 1);
     return cl;
   }
 

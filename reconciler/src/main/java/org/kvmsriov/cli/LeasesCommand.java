@@ -118,10 +118,11 @@ final class LeasesCommand implements Callable<Integer> {
   /** {@code leases release PF VF --reason TEXT [--force]}. */
   @Command(name = "release", mixinStandardHelpOptions = true,
       header = "Release one VF's lease by hand.",
-      description = {"Refuses (exit 1) when a running domain still holds the VF according to libvirt,",
-          "or libvirt cannot be asked, unless --force. Only the ledger changes: the VF is not",
-          "detached and a GUID programmed on it is not restored (the message says which).",
-          "The reason is logged on stderr and kept in the ledger's history."})
+      description = {"Refuses (exit 1) when a running domain still holds the VF according to",
+          "libvirt, or libvirt cannot be asked, unless --force. Only the ledger changes:",
+          "the VF is not detached and a GUID programmed on it is not restored (the",
+          "message says which). The reason is logged on stderr and kept in the ledger's",
+          "history."})
   static final class Release implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin GlobalOptions global;
