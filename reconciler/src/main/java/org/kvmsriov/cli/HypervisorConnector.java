@@ -1,5 +1,6 @@
 package org.kvmsriov.cli;
 
+import org.kvmsriov.adapters.libvirt.LibvirtHypervisor;
 import org.kvmsriov.port.Hypervisor;
 import org.kvmsriov.port.HypervisorException;
 
@@ -14,15 +15,8 @@ public interface HypervisorConnector {
    */
   Hypervisor connect(String uri);
 
-  /**
-   * The production connector: the one place the libvirt adapter is wired in. Until the adapter
-   * ({@code org.kvmsriov.adapters.libvirt}) is part of the build it refuses to connect rather than
-   * pretend that no domain holds any VF.
-   */
+  /** The production connector: libvirt-java ({@link LibvirtHypervisor}); the one place it is wired in. */
   static HypervisorConnector libvirt() {
-    return uri -> {
-      throw new HypervisorException("cannot connect to " + uri
-          + ": no libvirt adapter is wired into this build yet (HypervisorConnector.libvirt())");
-    };
+    return LibvirtHypervisor::open;
   }
 }

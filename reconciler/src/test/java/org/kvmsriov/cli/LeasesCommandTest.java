@@ -134,6 +134,25 @@ class LeasesCommandTest {
     assertThat(w.ledger().leases()).containsOnlyKeys(vf0);
   }
 
+  @Test
+  void releaseAsksRealLibvirtThroughTheProductionConnector() throws Exception {
+    Path node = tmp.resolve("libvirt-node.xml");
+    Files.writeString(node, "<node>" + StatusCommandTest.testDomain("one-42", "0000:07:00.1") + "</node>");
+    String uri = "test://" + node.toAbsolutePath();
+    byte[] before = w.ledgerBytes();
+    String[] common = {"--ledger-dir", w.ledgerDir.toString(), "--libvirt-uri", uri, "--reason", "operator"};
+    CliRun held = CliRun.of(Stream.concat(Stream.of("leases", "release", "ib0", "0"), Stream.of(common))
+        .toArray(String[]::new));
+    assertThat(held.exitCode()).isEqualTo(1);
+    assertThat(held.err()).contains("is still held by running domain one-42; nothing released");
+    assertThat(w.ledgerBytes()).isEqualTo(before);
+
+    CliRun free = CliRun.of(Stream.concat(Stream.of("leases", "release", "ib0", "1"), Stream.of(common))
+        .toArray(String[]::new));
+    assertThat(free.exitCode()).isZero();
+    assertThat(w.ledger().leases()).containsOnlyKeys(vf0);
+  }
+
   static Stream<Arguments> badReleases() {
     return Stream.of(
         Arguments.of(new String[] {"ib0/x", "0", "--reason", "r"}, 2,

@@ -90,11 +90,43 @@ class StatusCommandTest {
   }
 
   @Test
-  void theProductionConnectorDoesNotInventAnAnswer() {
-    CliRun r = org.kvmsriov.testsupport.CliRun.of("status", "--state", w.state.toString(),
-        "--ledger-dir", w.ledgerDir.toString(), "--sysfs-root", w.sysfs.toString(), "--libvirt-uri", "test:///default");
+  void asksRealLibvirtThroughTheProductionConnector() throws Exception {
+    // libvirt's test driver, started from a node file: one-42 runs holding 07:00.1, one-44 holds 07:00.4
+    Path node = tmp.resolve("libvirt-node.xml");
+    Files.writeString(node, "<node>" + testDomain("one-42", "0000:07:00.1") + testDomain("one-44", "0000:07:00.4")
+        + "</node>");
+    CliRun r = CliRun.of("status", "--state", w.state.toString(), "--ledger-dir", w.ledgerDir.toString(),
+        "--sysfs-root", w.sysfs.toString(), "--libvirt-uri", "test://" + node.toAbsolutePath());
+    assertThat(r.err()).isEmpty();
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.out()).contains("  0   0000:07:00.1  attached  one-42     one-42",
+        "  3   0000:07:00.4  -         -          one-44",
+        "drift: VF 3 (0000:07:00.4) is in running domain one-44 but has no lease");
+  }
+
+  @Test
+  void anUnreachableLibvirtIsReportedWithLibvirtsMessage() {
+    CliRun r = CliRun.of("status", "--state", w.state.toString(), "--ledger-dir", w.ledgerDir.toString(),
+        "--sysfs-root", w.sysfs.toString(), "--libvirt-uri", "test:///" + tmp.resolve("missing.xml"));
     assertThat(r.exitCode()).isEqualTo(1);
-    assertThat(r.err()).contains("cannot connect to test:///default");
+    assertThat(r.out()).contains("  0   0000:07:00.1  attached  one-42     ?");
+    assertThat(r.err()).startsWith("kvm-sriov: libvirt could not be asked which domains hold VFs: "
+        + "cannot connect to libvirt at test:///" + tmp.resolve("missing.xml"));
+  }
+
+  /** A running domain of libvirt's test driver holding {@code vfs} as PCI hostdevs. */
+  static String testDomain(String name, String... vfs) {
+    StringBuilder devs = new StringBuilder();
+    for (String vf : vfs) {
+      var a = org.kvmsriov.model.PciAddress.parse(vf);
+      devs.append(String.format("<hostdev mode='subsystem' type='pci' managed='yes'><source><address"
+          + " domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/></source></hostdev>",
+          a.domain(), a.bus(), a.slot(), a.function()));
+    }
+    return "<domain type='test'><name>" + name + "</name><uuid>"
+        + java.util.UUID.nameUUIDFromBytes(name.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        + "</uuid><memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os><devices>" + devs
+        + "</devices></domain>";
   }
 
   @Test

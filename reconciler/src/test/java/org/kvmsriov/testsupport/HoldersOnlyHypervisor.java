@@ -75,6 +75,11 @@ public final class HoldersOnlyHypervisor implements Hypervisor {
   }
 
   @Override
+  public String savedXml(Path file) {
+    throw new UnsupportedOperationException("savedXml");
+  }
+
+  @Override
   public DomainInfo restore(Path file, Optional<String> xml) {
     throw new UnsupportedOperationException("restore");
   }
