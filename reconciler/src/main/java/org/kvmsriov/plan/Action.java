@@ -1,0 +1,200 @@
+package org.kvmsriov.plan;
+
+import org.kvmsriov.model.Guid;
+import org.kvmsriov.model.PciAddress;
+import org.kvmsriov.model.PfName;
+import org.kvmsriov.model.Pkey;
+import org.kvmsriov.port.Lease;
+import org.kvmsriov.port.ParkedNic;
+
+/**
+ * One step of a reconcile plan. The algebra is in {@code package-info.java}; dispatch is through
+ * {@link Visitor}, which has one method per action and no defaults, so adding an action breaks
+ * the build until the executor and every renderer handle it.
+ */
+public sealed interface Action {
+
+  /** Which domain the action concerns, or empty for host-wide ones (a driver action's scope). */
+  java.util.Optional<String> domain();
+
+  /** One line a human reads in a plan. */
+  String describe();
+
+  <R> R accept(Visitor<R> v);
+
+  interface Visitor<R> {
+    R release(ReleaseStaleLease a);
+
+    R confirm(ConfirmLease a);
+
+    R adopt(AdoptUntrackedVf a);
+
+    R reattach(ReattachVf a);
+
+    R restoreParked(RestoreParkedNic a);
+
+    R programGuid(ProgramGuid a);
+
+    R mapPkey(MapPkey a);
+
+    R report(Report a);
+  }
+
+  /** The lease's holder is gone, or no longer holds the VF, past the grace period: free the VF. */
+  record ReleaseStaleLease(Lease lease, String reason) implements Action {
+    @Override
+    public java.util.Optional<String> domain() {
+      return lease.domain();
+    }
+
+    @Override
+    public String describe() {
+      return "release " + lease.pf() + " VF " + lease.vfIndex() + " (" + lease.vf() + ") leased to "
+          + lease.domain().orElse("(unknown)") + ": " + reason;
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.release(this);
+    }
+  }
+
+  /** The domain holds the VF its lease names: record it as attached (and its holder if unknown). */
+  record ConfirmLease(Lease lease, String domainName) implements Action {
+    @Override
+    public java.util.Optional<String> domain() {
+      return java.util.Optional.of(domainName);
+    }
+
+    @Override
+    public String describe() {
+      return "confirm " + lease.pf() + " VF " + lease.vfIndex() + " (" + lease.vf() + ") is attached to "
+          + domainName + " (was " + lease.state().jsonName() + ")";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.confirm(this);
+    }
+  }
+
+  /** A domain holds a mapped VF the ledger does not know: lease it to that domain. */
+  record AdoptUntrackedVf(PfName pf, int vfIndex, PciAddress vf, String domainName) implements Action {
+    @Override
+    public java.util.Optional<String> domain() {
+      return java.util.Optional.of(domainName);
+    }
+
+    @Override
+    public String describe() {
+      return "adopt " + pf + " VF " + vfIndex + " (" + vf + "), held by " + domainName + " without a lease";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.adopt(this);
+    }
+  }
+
+  /** A running domain lost a VF it holds a lease for (detached behind our back): attach it again. */
+  record ReattachVf(Lease lease) implements Action {
+    @Override
+    public java.util.Optional<String> domain() {
+      return lease.domain();
+    }
+
+    @Override
+    public String describe() {
+      return "re-attach " + lease.pf() + " VF " + lease.vfIndex() + " (" + lease.vf() + ") to "
+          + lease.domain().orElse("?") + ", which runs without it";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.reattach(this);
+    }
+  }
+
+  /**
+   * A running domain still has a NIC parked (its restore or migration did not get its VF back):
+   * lease {@code vf} first, then attach it.
+   */
+  record RestoreParkedNic(ParkedNic nic, int vfIndex, PciAddress vf) implements Action {
+    @Override
+    public java.util.Optional<String> domain() {
+      return java.util.Optional.of(nic.domain());
+    }
+
+    @Override
+    public String describe() {
+      return "lease " + nic.pf() + " VF " + vfIndex + " (" + vf + ") and attach it to " + nic.domain()
+          + " for its parked SR-IOV NIC " + nic.position() + " (" + nic.mac() + ")";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.restoreParked(this);
+    }
+  }
+
+  /** The VF's GUID is not the one its lease records: program it again. */
+  record ProgramGuid(Lease lease, Guid guid, String observed) implements Action {
+    @Override
+    public java.util.Optional<String> domain() {
+      return lease.domain();
+    }
+
+    @Override
+    public String describe() {
+      return "program GUID " + guid + " on " + lease.pf() + " VF " + lease.vfIndex() + " (shows " + observed + ")";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.programGuid(this);
+    }
+  }
+
+  /** The VF's virtual pkey index 0 does not point at its lease's partition: map it again. */
+  record MapPkey(Lease lease, Pkey pkey, int physicalIndex, String observed) implements Action {
+    @Override
+    public java.util.Optional<String> domain() {
+      return lease.domain();
+    }
+
+    @Override
+    public String describe() {
+      return "map " + lease.pf() + " VF " + lease.vfIndex() + " pkey index 0 to " + pkey + " (port index "
+          + physicalIndex + "; shows " + observed + ")";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.mapPkey(this);
+    }
+  }
+
+  /** Something an operator must look at; kvm-sriov does not touch it. */
+  record Report(ReportKind kind, java.util.Optional<String> domain, String message) implements Action {
+    @Override
+    public String describe() {
+      return "report (" + kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + "): " + message;
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.report(this);
+    }
+  }
+
+  /** The "report, don't touch" cases. */
+  enum ReportKind {
+    VF_HELD_TWICE,
+    VF_OUTSIDE_MAPS,
+    UNDECLARED_PF,
+    LEASE_NOT_IN_MAP,
+    HOLDER_DIFFERS,
+    PARTITION_BLOCKED,
+    NO_FREE_VF
+  }
+}

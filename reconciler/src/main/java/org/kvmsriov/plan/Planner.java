@@ -1,0 +1,255 @@
+package org.kvmsriov.plan;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeMap;
+import org.kvmsriov.model.Guid;
+import org.kvmsriov.model.PciAddress;
+import org.kvmsriov.model.PfName;
+import org.kvmsriov.model.Pkey;
+import org.kvmsriov.port.DomainInfo;
+import org.kvmsriov.port.Lease;
+import org.kvmsriov.port.LeaseState;
+import org.kvmsriov.port.ParkedNic;
+import org.kvmsriov.port.PciHostdev;
+
+/**
+ * Decides what a pass does: a pure function from an {@link Observation} to a {@link Plan}.
+ *
+ * <p>Observed truth wins: a VF is in use when a running domain's XML holds it, whatever the
+ * ledger says; the ledger records intent and ownership. Only VFs in host.yaml's maps are ever
+ * touched; anything else is reported.
+ *
+ * <ol>
+ *   <li>A VF held by two running domains is reported and left alone.
+ *   <li>Each lease: held by its domain → confirmed if not yet attached, then checked for GUID and
+ *       pkey drift; held by another domain → reported; its running domain lost it → re-attached;
+ *       otherwise (domain gone, stopped, or never got it) released once the grace period has
+ *       passed — at once when the process that reserved it is dead.
+ *   <li>Each VF a running domain holds without a lease → adopted if mapped, else reported.
+ *   <li>Each parked NIC of a running domain → a free VF leased and attached.
+ * </ol>
+ */
+public final class Planner {
+
+  private Planner() {}
+
+  public static Plan plan(Observation o) {
+    return new Pass(o).run();
+  }
+
+  private static final class Pass {
+    private final Observation o;
+    private final Map<String, DomainInfo> domains = new TreeMap<>();
+    private final Map<PciAddress, List<String>> holders = new HashMap<>();
+    private final Map<PciAddress, PfName> mappedPf = new HashMap<>();
+    private final Map<PciAddress, Integer> mappedIndex = new HashMap<>();
+    private final Set<PciAddress> heldTwice = new HashSet<>();
+    private final Set<PciAddress> claimed = new HashSet<>();
+    private final List<Action> releases = new ArrayList<>();
+    private final List<Action> confirms = new ArrayList<>();
+    private final List<Action> attaches = new ArrayList<>();
+    private final List<Action> programs = new ArrayList<>();
+    private final List<Action> reports = new ArrayList<>();
+    private Optional<Duration> recheck = Optional.empty();
+
+    Pass(Observation o) {
+      this.o = o;
+      for (DomainInfo d : o.domains()) {
+        domains.put(d.name(), d);
+        if (d.isActive()) {
+          for (PciHostdev h : d.hostdevs()) {
+            List<String> who = holders.computeIfAbsent(h.source(), k -> new ArrayList<>());
+            if (!who.contains(d.name())) {
+              who.add(d.name());
+            }
+          }
+        }
+      }
+      o.vfMaps().forEach((pf, vfs) -> {
+        for (int i = 0; i < vfs.size(); i++) {
+          mappedPf.put(vfs.get(i), pf);
+          mappedIndex.put(vfs.get(i), i);
+        }
+      });
+    }
+
+    Plan run() {
+      holders.entrySet().stream().filter(e -> e.getValue().size() > 1)
+          .sorted(Map.Entry.comparingByKey()).forEach(e -> {
+            heldTwice.add(e.getKey());
+            reports.add(new Action.Report(Action.ReportKind.VF_HELD_TWICE, Optional.empty(),
+                "VF " + e.getKey() + " is in the XML of " + String.join(" and ", e.getValue())
+                    + "; kvm-sriov will not choose between them"));
+          });
+      o.ledger().leases().values().forEach(this::lease);
+      unleasedHostdevs();
+      parkedNics();
+      List<Action> all = new ArrayList<>();
+      all.addAll(releases);
+      all.addAll(confirms);
+      all.addAll(attaches);
+      all.addAll(programs);
+      all.addAll(reports);
+      return new Plan(all, recheck);
+    }
+
+    private void lease(Lease l) {
+      claimed.add(l.vf());
+      if (heldTwice.contains(l.vf())) {
+        return;
+      }
+      List<String> who = holders.getOrDefault(l.vf(), List.of());
+      boolean inMap = l.pf().equals(mappedPf.get(l.vf()));
+      if (l.domain().isEmpty()) { // adopted from the add-on: holder unknown until seen
+        if (who.size() == 1) {
+          confirms.add(new Action.ConfirmLease(l, who.get(0)));
+        } else {
+          staleAfterGrace(l, "no running domain holds it (lease imported from the add-on)");
+        }
+        return;
+      }
+      String name = l.domain().get();
+      DomainInfo dom = domains.get(name);
+      if (who.contains(name)) {
+        if (l.state() == LeaseState.RESERVED || l.state() == LeaseState.MIGRATING_IN) {
+          confirms.add(new Action.ConfirmLease(l, name));
+        }
+        if (!inMap) {
+          reports.add(new Action.Report(Action.ReportKind.LEASE_NOT_IN_MAP, l.domain(),
+              "VF " + l.vf() + " of " + name + " is no longer in host.yaml's map of " + l.pf()
+                  + "; left attached until the VM gives it up"));
+        }
+        drift(l);
+        return;
+      }
+      if (!who.isEmpty()) {
+        reports.add(new Action.Report(Action.ReportKind.HOLDER_DIFFERS, l.domain(),
+            "VF " + l.vf() + " is leased to " + name + " but " + String.join(", ", who) + " holds it"));
+        return;
+      }
+      boolean active = dom != null && dom.isActive();
+      if (active && l.state() == LeaseState.ATTACHED) {
+        if (inMap) {
+          attaches.add(new Action.ReattachVf(l));
+        } else {
+          reports.add(new Action.Report(Action.ReportKind.LEASE_NOT_IN_MAP, l.domain(),
+              "VF " + l.vf() + " left " + name + " and is no longer in host.yaml; not re-attached"));
+        }
+        return;
+      }
+      if (l.state() == LeaseState.MIGRATING_OUT && active) {
+        return; // the migration that detached it is still in flight; its driver action settles it
+      }
+      if (l.state() == LeaseState.RESERVED && o.deadOwners().contains(l.owner())) {
+        releases.add(new Action.ReleaseStaleLease(l, "the process that reserved it died before "
+            + name + (dom == null ? " was created" : " took it")));
+        return;
+      }
+      staleAfterGrace(l, dom == null ? "domain " + name + " does not exist"
+          : !active ? "domain " + name + " is not running" : "domain " + name + " runs without it");
+    }
+
+    private void staleAfterGrace(Lease l, String why) {
+      Duration age = Duration.between(l.updatedAt(), o.now());
+      if (age.compareTo(o.grace()) >= 0) {
+        releases.add(new Action.ReleaseStaleLease(l, why + " (for " + age.toSeconds() + " s)"));
+      } else {
+        Duration left = o.grace().minus(age);
+        recheck = Optional.of(recheck.filter(r -> r.compareTo(left) < 0).orElse(left));
+      }
+    }
+
+    private void drift(Lease l) {
+      l.guid().ifPresent(want -> {
+        Guid seen = o.guids().get(l.vf());
+        if (seen != null && !seen.equals(want)) {
+          programs.add(new Action.ProgramGuid(l, want, seen.toString()));
+        }
+      });
+      l.pkey().ifPresent(want -> {
+        List<Optional<Pkey>> table = o.portPkeys().get(l.pf());
+        OptionalInt slot = o.pkeySlot0().get(l.vf());
+        if (table == null || slot == null) {
+          return; // no per-VF pkey table on this HCA (mlx5: the subnet manager owns partitions)
+        }
+        int index = -1;
+        for (int i = 0; i < table.size(); i++) {
+          if (table.get(i).filter(want::equals).isPresent()) {
+            index = i;
+            break;
+          }
+        }
+        if (index < 0) {
+          reports.add(new Action.Report(Action.ReportKind.PARTITION_BLOCKED, l.domain(),
+              "pkey " + want + " of " + l.domain().orElse("?") + " is gone from " + l.pf()
+                  + "'s port table; its VF cannot reach the partition"));
+        } else if (slot.isEmpty() || slot.getAsInt() != index) {
+          programs.add(new Action.MapPkey(l, want, index,
+              slot.isEmpty() ? "none" : "port index " + slot.getAsInt()));
+        }
+      });
+    }
+
+    private void unleasedHostdevs() {
+      for (DomainInfo d : domains.values()) {
+        if (!d.isActive()) {
+          continue;
+        }
+        for (PciHostdev h : d.hostdevs()) {
+          PciAddress vf = h.source();
+          if (claimed.contains(vf) || heldTwice.contains(vf)) {
+            continue;
+          }
+          PfName pf = mappedPf.get(vf);
+          if (pf != null) {
+            claimed.add(vf);
+            confirms.add(new Action.AdoptUntrackedVf(pf, mappedIndex.get(vf), vf, d.name()));
+          } else if (o.unmappedVfOf().containsKey(vf)) {
+            reports.add(new Action.Report(Action.ReportKind.VF_OUTSIDE_MAPS, Optional.of(d.name()),
+                d.name() + " holds VF " + vf + " of " + o.unmappedVfOf().get(vf)
+                    + ", which host.yaml's VF map does not list"));
+          } else if (o.foreignPfOf().containsKey(vf)) {
+            reports.add(new Action.Report(Action.ReportKind.UNDECLARED_PF, Optional.of(d.name()),
+                d.name() + " holds VF " + vf + " of PF " + o.foreignPfOf().get(vf)
+                    + ", which host.yaml does not declare"));
+          }
+        }
+      }
+    }
+
+    private void parkedNics() {
+      List<ParkedNic> parked = new ArrayList<>(o.ledger().parked());
+      parked.sort(Comparator.comparing(ParkedNic::domain).thenComparingInt(ParkedNic::position));
+      for (ParkedNic nic : parked) {
+        DomainInfo d = domains.get(nic.domain());
+        if (d == null || !d.isActive()) {
+          continue; // saved or migrated away: the identity waits for its restore
+        }
+        List<PciAddress> vfs = o.vfMaps().getOrDefault(nic.pf(), List.of());
+        int free = -1;
+        for (int i = 0; i < vfs.size(); i++) {
+          if (!claimed.contains(vfs.get(i)) && !holders.containsKey(vfs.get(i))) {
+            free = i;
+            break;
+          }
+        }
+        if (free < 0) {
+          reports.add(new Action.Report(Action.ReportKind.NO_FREE_VF, Optional.of(nic.domain()),
+              "no free VF on " + nic.pf() + " for " + nic.domain() + "'s parked NIC " + nic.position()));
+          continue;
+        }
+        claimed.add(vfs.get(free));
+        attaches.add(new Action.RestoreParkedNic(nic, free, vfs.get(free)));
+      }
+    }
+  }
+}

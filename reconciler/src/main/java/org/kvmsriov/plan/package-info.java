@@ -1,0 +1,20 @@
+/**
+ * Pure planning: from what is desired and what is observed, an ordered list of actions.
+ *
+ * <pre>
+ * Plan   = Action*                                   (releases, confirmations and adoptions,
+ *                                                      re-attachments, programming, reports)
+ * Action = ReleaseStaleLease(Lease, reason)
+ *        | ConfirmLease(Lease, domain)
+ *        | AdoptUntrackedVf(pf, index, vf, domain)
+ *        | ReattachVf(Lease)
+ *        | RestoreParkedNic(ParkedNic, index, vf)
+ *        | ProgramGuid(Lease, guid, observed)
+ *        | MapPkey(Lease, pkey, physicalIndex, observed)
+ *        | Report(kind, domain?, message)
+ * </pre>
+ *
+ * <p>Nothing here does I/O or reads a clock: the {@link org.kvmsriov.plan.Observation} carries
+ * "now". Running the planner twice on the same observation gives the same plan.
+ */
+package org.kvmsriov.plan;

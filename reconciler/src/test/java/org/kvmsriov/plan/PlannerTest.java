@@ -1,0 +1,222 @@
+package org.kvmsriov.plan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.kvmsriov.config.HostStateLoader;
+import org.kvmsriov.model.Guid;
+import org.kvmsriov.model.HostState;
+import org.kvmsriov.model.MacAddress;
+import org.kvmsriov.model.PciAddress;
+import org.kvmsriov.model.PfName;
+import org.kvmsriov.model.Pkey;
+import org.kvmsriov.port.DomainInfo;
+import org.kvmsriov.port.DomainState;
+import org.kvmsriov.port.Lease;
+import org.kvmsriov.port.LeaseOwner;
+import org.kvmsriov.port.LeaseState;
+import org.kvmsriov.port.LedgerState;
+import org.kvmsriov.port.ParkedNic;
+import org.kvmsriov.port.PciHostdev;
+
+/** Table-driven: (desired, observed) → plan, for every action and every "report, don't touch" case. */
+class PlannerTest {
+
+  static final Instant NOW = Instant.parse("2026-11-25T12:00:00Z");
+  static final HostState HOST = HostStateLoader.parse("host.yaml", """
+      version: 1
+      reconcile: {stale_lease_grace_seconds: 300}
+      pfs:
+        ib0: {mode: mlnx_ofed2, ofed: {port: 1}, vfs: [07:00.1, 07:00.2, 07:00.3]}
+        eth1: {mode: generic, vfs: [08:00.1, 08:00.2]}
+      """);
+  static final PfName IB0 = new PfName("ib0");
+  static final PfName ETH1 = new PfName("eth1");
+  static final LeaseOwner ALIVE = new LeaseOwner.Process(100, Optional.empty(), "6c0e8a4e-2f4b-4f7e-9a55-3c1d2b7e9f10");
+  static final LeaseOwner DEAD = new LeaseOwner.Process(200, Optional.empty(), "6c0e8a4e-2f4b-4f7e-9a55-3c1d2b7e9f10");
+
+  /** A mutable world the cases edit; {@link #observe()} freezes it. */
+  static final class World {
+    LedgerState ledger = LedgerState.empty();
+    final List<DomainInfo> domains = new ArrayList<>();
+    final Map<PciAddress, PciAddress> foreign = new HashMap<>();
+    final Map<PciAddress, PfName> unmapped = new HashMap<>();
+    final Map<PciAddress, Guid> guids = new HashMap<>();
+    final Map<PciAddress, OptionalInt> slots = new HashMap<>();
+    final Map<PfName, List<Optional<Pkey>>> tables = new HashMap<>();
+    final Set<LeaseOwner> dead = new HashSet<>(Set.of(DEAD));
+
+    World lease(PfName pf, int index, String vf, String domain, LeaseState state, LeaseOwner owner, Duration age) {
+      Lease l = Lease.reserve(pf, PciAddress.parse(vf), index, domain, OptionalInt.empty(), owner, NOW.minus(age))
+          .withState(state, NOW.minus(age));
+      ledger = ledger.with(l);
+      return this;
+    }
+
+    World leaseWith(PfName pf, int index, String vf, String domain, Guid guid, Pkey pkey) {
+      Lease l = Lease.reserve(pf, PciAddress.parse(vf), index, domain, OptionalInt.empty(), ALIVE, NOW)
+          .withState(LeaseState.ATTACHED, NOW)
+          .withIdentity(Optional.empty(), Optional.ofNullable(guid), Optional.empty(), Optional.ofNullable(pkey), NOW);
+      ledger = ledger.with(l);
+      return this;
+    }
+
+    World domain(String name, DomainState state, String... vfs) {
+      List<PciHostdev> hds = Stream.of(vfs).map(v -> new PciHostdev(PciAddress.parse(v), Optional.empty(), false)).toList();
+      domains.add(new DomainInfo(name, UUID.nameUUIDFromBytes(name.getBytes()), state, hds));
+      return this;
+    }
+
+    World park(String domain, int position, PfName pf) {
+      ledger = ledger.park(new ParkedNic(domain, position, pf, MacAddress.parse("aa:0" + position + ":0a:00:00:01"),
+          Optional.empty(), NOW));
+      return this;
+    }
+
+    Observation observe() {
+      Map<PfName, List<PciAddress>> maps = Map.of(
+          IB0, List.of(PciAddress.parse("07:00.1"), PciAddress.parse("07:00.2"), PciAddress.parse("07:00.3")),
+          ETH1, List.of(PciAddress.parse("08:00.1"), PciAddress.parse("08:00.2")));
+      return new Observation(HOST, maps, ledger, domains, foreign, unmapped, guids, slots, tables, dead, NOW);
+    }
+  }
+
+  static Arguments row(String name, Consumer<World> setup, String... expected) {
+    return Arguments.of(name, setup, List.of(expected));
+  }
+
+  static final Duration OLD = Duration.ofMinutes(10);
+  static final Duration FRESH = Duration.ofSeconds(30);
+
+  static Stream<Arguments> cases() {
+    return Stream.of(
+        row("converged: lease held by its running domain", w -> w
+            .lease(IB0, 0, "07:00.1", "one-1", LeaseState.ATTACHED, ALIVE, OLD)
+            .domain("one-1", DomainState.RUNNING, "0000:07:00.1")),
+        row("stale: domain gone past grace", w -> w
+            .lease(IB0, 0, "07:00.1", "one-1", LeaseState.ATTACHED, ALIVE, OLD),
+            "release ib0 VF 0 (0000:07:00.1) leased to one-1: domain one-1 does not exist (for 600 s)"),
+        row("not yet stale: domain gone inside grace", w -> w
+            .lease(IB0, 0, "07:00.1", "one-1", LeaseState.ATTACHED, ALIVE, FRESH)),
+        row("stale: domain shut off past grace", w -> w
+            .lease(ETH1, 1, "08:00.2", "one-2", LeaseState.ATTACHED, ALIVE, OLD)
+            .domain("one-2", DomainState.SHUTOFF, "0000:08:00.2"),
+            "release eth1 VF 1 (0000:08:00.2) leased to one-2: domain one-2 is not running (for 600 s)"),
+        row("stale at once: reserved by a dead process", w -> w
+            .lease(IB0, 2, "07:00.3", "one-3", LeaseState.RESERVED, DEAD, FRESH),
+            "release ib0 VF 2 (0000:07:00.3) leased to one-3: the process that reserved it died before one-3 was created"),
+        row("in flight: reserved by a live process inside grace", w -> w
+            .lease(IB0, 2, "07:00.3", "one-3", LeaseState.RESERVED, ALIVE, FRESH)),
+        row("confirm: reserved lease now held", w -> w
+            .lease(IB0, 1, "07:00.2", "one-4", LeaseState.RESERVED, DEAD, FRESH)
+            .domain("one-4", DomainState.RUNNING, "0000:07:00.2"),
+            "confirm ib0 VF 1 (0000:07:00.2) is attached to one-4 (was reserved)"),
+        row("re-attach: running domain lost its VF", w -> w
+            .lease(IB0, 0, "07:00.1", "one-5", LeaseState.ATTACHED, ALIVE, OLD)
+            .domain("one-5", DomainState.RUNNING),
+            "re-attach ib0 VF 0 (0000:07:00.1) to one-5, which runs without it"),
+        row("adopt: running domain holds a mapped VF without a lease", w -> w
+            .domain("one-6", DomainState.RUNNING, "0000:08:00.1"),
+            "adopt eth1 VF 0 (0000:08:00.1), held by one-6 without a lease"),
+        row("restore parked NIC of a running domain: lease a free VF first", w -> w
+            .lease(ETH1, 0, "08:00.1", "one-9", LeaseState.ATTACHED, ALIVE, OLD)
+            .domain("one-9", DomainState.RUNNING, "0000:08:00.1")
+            .domain("one-7", DomainState.RUNNING).park("one-7", 0, ETH1),
+            "lease eth1 VF 1 (0000:08:00.2) and attach it to one-7 for its parked SR-IOV NIC 0 (aa:00:0a:00:00:01)"),
+        row("parked NIC of a saved domain waits", w -> w.park("one-8", 0, ETH1)),
+        row("drift: GUID reprogrammed", w -> {
+          w.leaseWith(IB0, 0, "07:00.1", "one-10", Guid.parse("00:00:aa:00:0a:00:00:0a"), null)
+              .domain("one-10", DomainState.RUNNING, "0000:07:00.1");
+          w.guids.put(PciAddress.parse("07:00.1"), Guid.parse("ff:ff:ff:ff:ff:ff:ff:ff"));
+        }, "program GUID 00:00:aa:00:0a:00:00:0a on ib0 VF 0 (shows ff:ff:ff:ff:ff:ff:ff:ff)"),
+        row("no drift: GUID as leased", w -> {
+          w.leaseWith(IB0, 0, "07:00.1", "one-10", Guid.parse("00:00:aa:00:0a:00:00:0a"), null)
+              .domain("one-10", DomainState.RUNNING, "0000:07:00.1");
+          w.guids.put(PciAddress.parse("07:00.1"), Guid.parse("00:00:aa:00:0a:00:00:0a"));
+        }),
+        row("drift: pkey map", w -> {
+          w.leaseWith(IB0, 0, "07:00.1", "one-11", null, new Pkey(0x8001))
+              .domain("one-11", DomainState.RUNNING, "0000:07:00.1");
+          w.tables.put(IB0, List.of(Optional.of(Pkey.DEFAULT_FULL), Optional.of(new Pkey(0x8001))));
+          w.slots.put(PciAddress.parse("07:00.1"), OptionalInt.of(0));
+        }, "map ib0 VF 0 pkey index 0 to 0x8001 (port index 1; shows port index 0)"),
+        row("report: pkey gone from the port table", w -> {
+          w.leaseWith(IB0, 0, "07:00.1", "one-11", null, new Pkey(0x8005))
+              .domain("one-11", DomainState.RUNNING, "0000:07:00.1");
+          w.tables.put(IB0, List.of(Optional.of(Pkey.DEFAULT_FULL)));
+          w.slots.put(PciAddress.parse("07:00.1"), OptionalInt.of(0));
+        }, "report (partition blocked): pkey 0x8005 of one-11 is gone from ib0's port table; its VF cannot reach the partition"),
+        row("report: VF held by two domains", w -> w
+            .domain("one-12", DomainState.RUNNING, "0000:07:00.2")
+            .domain("one-13", DomainState.RUNNING, "0000:07:00.2"),
+            "report (vf held twice): VF 0000:07:00.2 is in the XML of one-12 and one-13; kvm-sriov will not choose between them"),
+        row("report: VF outside every map", w -> {
+          w.domain("one-14", DomainState.RUNNING, "0000:07:00.7");
+          w.unmapped.put(PciAddress.parse("07:00.7"), IB0);
+        }, "report (vf outside maps): one-14 holds VF 0000:07:00.7 of ib0, which host.yaml's VF map does not list"),
+        row("report: VF of an undeclared PF", w -> {
+          w.domain("one-15", DomainState.RUNNING, "0000:41:00.2");
+          w.foreign.put(PciAddress.parse("41:00.2"), PciAddress.parse("41:00.0"));
+        }, "report (undeclared pf): one-15 holds VF 0000:41:00.2 of PF 0000:41:00.0, which host.yaml does not declare"),
+        row("ignore: a hostdev that is no VF (a GPU)", w -> w.domain("one-16", DomainState.RUNNING, "0000:65:00.0")),
+        row("report, don't yank: leased VF removed from host.yaml", w -> w
+            .lease(IB0, 5, "07:00.6", "one-17", LeaseState.ATTACHED, ALIVE, OLD)
+            .domain("one-17", DomainState.RUNNING, "0000:07:00.6"),
+            "report (lease not in map): VF 0000:07:00.6 of one-17 is no longer in host.yaml's map of ib0; left attached until the VM gives it up"),
+        row("report: lease holder differs", w -> w
+            .lease(IB0, 0, "07:00.1", "one-18", LeaseState.ATTACHED, ALIVE, OLD)
+            .domain("one-18", DomainState.RUNNING)
+            .domain("one-19", DomainState.RUNNING, "0000:07:00.1"),
+            "report (holder differs): VF 0000:07:00.1 is leased to one-18 but one-19 holds it"),
+        row("order: releases before adoptions before re-attachments before reports", w -> {
+          w.lease(IB0, 0, "07:00.1", "one-20", LeaseState.ATTACHED, ALIVE, OLD).domain("one-20", DomainState.RUNNING)
+              .lease(IB0, 2, "07:00.3", "gone", LeaseState.ATTACHED, ALIVE, OLD)
+              .domain("one-21", DomainState.RUNNING, "0000:08:00.2", "0000:41:00.2");
+          w.foreign.put(PciAddress.parse("41:00.2"), PciAddress.parse("41:00.0"));
+        },
+            "release ib0 VF 2 (0000:07:00.3) leased to gone: domain gone does not exist (for 600 s)",
+            "adopt eth1 VF 1 (0000:08:00.2), held by one-21 without a lease",
+            "re-attach ib0 VF 0 (0000:07:00.1) to one-20, which runs without it",
+            "report (undeclared pf): one-21 holds VF 0000:41:00.2 of PF 0000:41:00.0, which host.yaml does not declare"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void plans(String name, Consumer<World> setup, List<String> expected) {
+    World w = new World();
+    setup.accept(w);
+    Plan plan = Planner.plan(w.observe());
+    assertThat(plan.actions()).extracting(Action::describe).as(name).containsExactlyElementsOf(expected);
+    assertThat(Planner.plan(w.observe())).as("deterministic").isEqualTo(plan);
+  }
+
+  @org.junit.jupiter.api.Test
+  void asksToLookAgainWhenTheSoonestGraceEnds() {
+    World w = new World().lease(IB0, 0, "07:00.1", "one-1", LeaseState.ATTACHED, ALIVE, Duration.ofSeconds(100))
+        .lease(IB0, 1, "07:00.2", "one-2", LeaseState.ATTACHED, ALIVE, Duration.ofSeconds(250));
+    assertThat(Planner.plan(w.observe()).recheckAfter()).contains(Duration.ofSeconds(50));
+  }
+
+  @org.junit.jupiter.api.Test
+  void scopesAPlanToOneDomain() {
+    World w = new World().lease(IB0, 0, "07:00.1", "one-1", LeaseState.ATTACHED, ALIVE, OLD)
+        .lease(IB0, 1, "07:00.2", "one-2", LeaseState.ATTACHED, ALIVE, OLD);
+    assertThat(Planner.plan(w.observe()).forDomain("one-2").actions()).extracting(Action::describe)
+        .containsExactly("release ib0 VF 1 (0000:07:00.2) leased to one-2: domain one-2 does not exist (for 600 s)");
+  }
+}
