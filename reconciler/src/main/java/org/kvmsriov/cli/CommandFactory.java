@@ -35,6 +35,15 @@ public final class CommandFactory implements CommandLine.IFactory {
     if (cls == LeasesCommand.Release.class) {
       return cls.cast(new LeasesCommand.Release(connector, clock));
     }
+    if (cls == ReconcileCommand.class) {
+      return cls.cast(new ReconcileCommand(connector, clock));
+    }
+    if (cls == DaemonCommand.class) {
+      return cls.cast(new DaemonCommand(connector, clock));
+    }
+    if (cls == ProbeCommand.class) {
+      return cls.cast(new ProbeCommand(connector, clock));
+    }
     if (cls == ImportLegacyCommand.class) {
       return cls.cast(new ImportLegacyCommand(clock));
     }

@@ -28,6 +28,9 @@ import picocli.CommandLine.Spec;
       ImportLegacyCommand.class,
       StatusCommand.class,
       LeasesCommand.class,
+      ReconcileCommand.class,
+      DaemonCommand.class,
+      ProbeCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class KvmSriovCommand implements java.util.concurrent.Callable<Integer> {

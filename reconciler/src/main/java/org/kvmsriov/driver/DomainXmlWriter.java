@@ -108,6 +108,39 @@ public final class DomainXmlWriter {
     devices.insertBefore(iface, before);
   }
 
+  /** A VF device to hot-plug: the same element deploy writes, as a standalone document. */
+  public static String deviceXml(PciAddress vf, String alias, org.kvmsriov.model.Mode mode,
+      java.util.Optional<org.kvmsriov.model.MacAddress> mac) {
+    Document doc = org.kvmsriov.xml.SafeXml.parse("<devices/>", "device");
+    Element dev;
+    if (mode instanceof Mode.Ethernet) {
+      dev = doc.createElement("interface");
+      dev.setAttribute("type", "hostdev");
+      dev.setAttribute("managed", "yes");
+      mac.ifPresent(m -> {
+        Element macEl = doc.createElement("mac");
+        macEl.setAttribute("address", m.toString());
+        dev.appendChild(macEl);
+      });
+      Element source = doc.createElement("source");
+      source.appendChild(pciAddress(doc, vf, true));
+      dev.appendChild(source);
+    } else {
+      dev = doc.createElement("hostdev");
+      dev.setAttribute("mode", "subsystem");
+      dev.setAttribute("type", "pci");
+      dev.setAttribute("managed", "yes");
+      Element source = doc.createElement("source");
+      source.appendChild(pciAddress(doc, vf, false));
+      dev.appendChild(source);
+    }
+    Element a = doc.createElement("alias");
+    a.setAttribute("name", alias);
+    dev.appendChild(a);
+    doc.replaceChild(dev, doc.getDocumentElement());
+    return org.kvmsriov.xml.SafeXml.serialize(doc);
+  }
+
   private static Element pciAddress(Document doc, PciAddress a, boolean typed) {
     Element e = doc.createElement("address");
     if (typed) {

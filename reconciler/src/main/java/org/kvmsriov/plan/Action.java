@@ -195,6 +195,7 @@ public sealed interface Action {
     LEASE_NOT_IN_MAP,
     HOLDER_DIFFERS,
     PARTITION_BLOCKED,
-    NO_FREE_VF
+    NO_FREE_VF,
+    UNOBSERVABLE
   }
 }

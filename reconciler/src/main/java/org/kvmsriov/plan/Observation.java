@@ -30,6 +30,7 @@ import org.kvmsriov.port.LedgerState;
  * @param portPkeys each mlx4 PF's port pkey table
  * @param deadOwners owners of leases whose process is gone (so a reserved lease is abandoned)
  * @param now the pass's clock
+ * @param unreadable what could not be observed (a PF missing from sysfs), reported, not guessed
  */
 public record Observation(
     HostState desired,
@@ -42,7 +43,8 @@ public record Observation(
     Map<PciAddress, OptionalInt> pkeySlot0,
     Map<PfName, List<Optional<Pkey>>> portPkeys,
     Set<LeaseOwner> deadOwners,
-    Instant now) {
+    Instant now,
+    List<String> unreadable) {
 
   public Observation {
     vfMaps = Map.copyOf(vfMaps);
@@ -53,6 +55,7 @@ public record Observation(
     pkeySlot0 = Map.copyOf(pkeySlot0);
     portPkeys = Map.copyOf(portPkeys);
     deadOwners = Set.copyOf(deadOwners);
+    unreadable = List.copyOf(unreadable);
   }
 
   public Duration grace() {

@@ -90,6 +90,7 @@ public final class Planner {
                 "VF " + e.getKey() + " is in the XML of " + String.join(" and ", e.getValue())
                     + "; kvm-sriov will not choose between them"));
           });
+      o.unreadable().forEach(u -> reports.add(new Action.Report(Action.ReportKind.UNOBSERVABLE, Optional.empty(), u)));
       o.ledger().leases().values().forEach(this::lease);
       unleasedHostdevs();
       parkedNics();

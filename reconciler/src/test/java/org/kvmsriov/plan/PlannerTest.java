@@ -60,6 +60,7 @@ class PlannerTest {
     final Map<PciAddress, OptionalInt> slots = new HashMap<>();
     final Map<PfName, List<Optional<Pkey>>> tables = new HashMap<>();
     final Set<LeaseOwner> dead = new HashSet<>(Set.of(DEAD));
+    final List<String> unreadable = new ArrayList<>();
 
     World lease(PfName pf, int index, String vf, String domain, LeaseState state, LeaseOwner owner, Duration age) {
       Lease l = Lease.reserve(pf, PciAddress.parse(vf), index, domain, OptionalInt.empty(), owner, NOW.minus(age))
@@ -92,7 +93,7 @@ class PlannerTest {
       Map<PfName, List<PciAddress>> maps = Map.of(
           IB0, List.of(PciAddress.parse("07:00.1"), PciAddress.parse("07:00.2"), PciAddress.parse("07:00.3")),
           ETH1, List.of(PciAddress.parse("08:00.1"), PciAddress.parse("08:00.2")));
-      return new Observation(HOST, maps, ledger, domains, foreign, unmapped, guids, slots, tables, dead, NOW);
+      return new Observation(HOST, maps, ledger, domains, foreign, unmapped, guids, slots, tables, dead, NOW, unreadable);
     }
   }
 
@@ -173,6 +174,8 @@ class PlannerTest {
           w.domain("one-15", DomainState.RUNNING, "0000:41:00.2");
           w.foreign.put(PciAddress.parse("41:00.2"), PciAddress.parse("41:00.0"));
         }, "report (undeclared pf): one-15 holds VF 0000:41:00.2 of PF 0000:41:00.0, which host.yaml does not declare"),
+        row("report: a PF that cannot be observed", w -> w.unreadable.add("PF ib9: sys/class/net/ib9/device does not exist"),
+            "report (unobservable): PF ib9: sys/class/net/ib9/device does not exist"),
         row("ignore: a hostdev that is no VF (a GPU)", w -> w.domain("one-16", DomainState.RUNNING, "0000:65:00.0")),
         row("report, don't yank: leased VF removed from host.yaml", w -> w
             .lease(IB0, 5, "07:00.6", "one-17", LeaseState.ATTACHED, ALIVE, OLD)

@@ -1,0 +1,115 @@
+package org.kvmsriov.cli;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.kvmsriov.engine.Outcome;
+import org.kvmsriov.engine.PassResult;
+import org.kvmsriov.plan.Action;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Text and JSON forms of a pass: the plan, then what became of each action. */
+final class PlanRenderer {
+
+  private static final JsonMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+  private PlanRenderer() {}
+
+  static void text(PrintWriter out, PassResult r, boolean dryRun) {
+    List<Action> actions = r.plan().actions();
+    if (actions.isEmpty()) {
+      out.println("converged: nothing to do");
+      return;
+    }
+    out.println("plan (" + actions.size() + (actions.size() == 1 ? " action" : " actions") + "):");
+    for (int i = 0; i < actions.size(); i++) {
+      out.println("  " + (i + 1) + ". " + actions.get(i).describe());
+    }
+    if (dryRun) {
+      out.println("dry run: nothing changed");
+      return;
+    }
+    out.println("applied: " + r.count(Outcome.Status.DONE) + " done, " + r.count(Outcome.Status.FAILED)
+        + " failed, " + r.count(Outcome.Status.REPORTED) + " reported");
+    for (Outcome o : r.outcomes()) {
+      if (o.failed()) {
+        out.println("  FAILED " + o.action().describe() + ": " + o.detail());
+      }
+    }
+  }
+
+  static void json(PrintWriter out, PassResult r, boolean dryRun) {
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("converged", r.plan().converged());
+    root.put("dry_run", dryRun);
+    List<Map<String, Object>> actions = new ArrayList<>();
+    for (int i = 0; i < r.plan().actions().size(); i++) {
+      Action a = r.plan().actions().get(i);
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("kind", kind(a));
+      a.domain().ifPresent(d -> m.put("domain", d));
+      m.put("description", a.describe());
+      if (i < r.outcomes().size()) {
+        Outcome o = r.outcomes().get(i);
+        m.put("status", o.status().name().toLowerCase(Locale.ROOT));
+        if (o.failed()) {
+          m.put("error", o.detail());
+        }
+      }
+      actions.add(m);
+    }
+    root.put("actions", actions);
+    root.put("took_ms", r.took().toMillis());
+    r.next().ifPresent(n -> root.put("recheck_after_seconds", n.toSeconds()));
+    out.println(JSON.writeValueAsString(root));
+  }
+
+  /** snake_case action kinds for JSON: release_stale_lease, report, ... */
+  static String kind(Action a) {
+    return a.accept(new Action.Visitor<String>() {
+      @Override
+      public String release(Action.ReleaseStaleLease x) {
+        return "release_stale_lease";
+      }
+
+      @Override
+      public String confirm(Action.ConfirmLease x) {
+        return "confirm_lease";
+      }
+
+      @Override
+      public String adopt(Action.AdoptUntrackedVf x) {
+        return "adopt_untracked_vf";
+      }
+
+      @Override
+      public String reattach(Action.ReattachVf x) {
+        return "reattach_vf";
+      }
+
+      @Override
+      public String restoreParked(Action.RestoreParkedNic x) {
+        return "restore_parked_nic";
+      }
+
+      @Override
+      public String programGuid(Action.ProgramGuid x) {
+        return "program_guid";
+      }
+
+      @Override
+      public String mapPkey(Action.MapPkey x) {
+        return "map_pkey";
+      }
+
+      @Override
+      public String report(Action.Report x) {
+        return "report";
+      }
+    });
+  }
+}

@@ -1,0 +1,66 @@
+package org.kvmsriov.cli;
+
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.kvmsriov.lease.VfUsageReport;
+import org.kvmsriov.model.PciAddress;
+import org.kvmsriov.model.PfName;
+import org.kvmsriov.model.PfSpec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "probe", mixinStandardHelpOptions = true,
+    header = "OpenNebula host-monitoring lines: free and total VFs per PF.",
+    description = {"Prints KEY=VALUE lines (SRIOV_FREE_VFS_<PF>, SRIOV_TOTAL_VFS_<PF>) for the IM probe,",
+        "so a VM template can say SCHED_REQUIREMENTS = \"SRIOV_FREE_VFS_IB0 > 0\". Changes nothing.",
+        "OpenNebula's probe arguments are accepted and ignored."})
+final class ProbeCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+  @Mixin GlobalOptions global;
+
+  @Parameters(arity = "0..*", hidden = true, description = "Arguments OpenNebula passes probes (ignored).")
+  List<String> ignored;
+
+  private final HypervisorConnector connector;
+  private final Clock clock;
+
+  ProbeCommand(HypervisorConnector connector, Clock clock) {
+    this.connector = connector;
+    this.clock = clock;
+  }
+
+  @Override
+  public Integer call() {
+    try (EngineSession s = EngineSession.open(global, connector, clock)) {
+      Map<PfName, List<PciAddress>> maps = new LinkedHashMap<>();
+      for (PfSpec pf : s.host().pfs()) {
+        maps.put(pf.name(), s.fabric().vfMap(pf));
+      }
+      VfUsageReport usage = VfUsageReport.of(s.host().pfs(), maps, s.ledger().snapshot(),
+          Optional.of(s.hypervisor().domains()));
+      PrintWriter out = spec.commandLine().getOut();
+      for (VfUsageReport.PfUsage pf : usage.pfs()) {
+        String key = key(pf.pf());
+        out.println("SRIOV_FREE_VFS_" + key + "=" + pf.free());
+        out.println("SRIOV_TOTAL_VFS_" + key + "=" + pf.total());
+      }
+      out.flush();
+      return 0;
+    }
+  }
+
+  /** Flat scalar keys the scheduler can look up: upper case, anything else an underscore. */
+  static String key(PfName pf) {
+    return pf.value().toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+  }
+}

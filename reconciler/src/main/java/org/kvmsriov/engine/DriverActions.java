@@ -1,0 +1,440 @@
+package org.kvmsriov.engine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.function.Function;
+import org.kvmsriov.config.InvalidInputException;
+import org.kvmsriov.driver.DeploymentFile;
+import org.kvmsriov.driver.DomainXmlWriter;
+import org.kvmsriov.driver.SriovNic;
+import org.kvmsriov.driver.VfBinding;
+import org.kvmsriov.lease.LeaseAllocator;
+import org.kvmsriov.model.HostState;
+import org.kvmsriov.model.MacAddress;
+import org.kvmsriov.model.Mode;
+import org.kvmsriov.model.PciAddress;
+import org.kvmsriov.model.PfSpec;
+import org.kvmsriov.model.Pkey;
+import org.kvmsriov.plan.PartitionDecision;
+import org.kvmsriov.plan.PartitionRequest;
+import org.kvmsriov.port.DomainInfo;
+import org.kvmsriov.port.HistoryEntry;
+import org.kvmsriov.port.Hypervisor;
+import org.kvmsriov.port.Lease;
+import org.kvmsriov.port.LeaseOwner;
+import org.kvmsriov.port.LeaseState;
+import org.kvmsriov.port.Ledger;
+import org.kvmsriov.port.LedgerSession;
+import org.kvmsriov.port.LedgerState;
+import org.kvmsriov.port.ParkedNic;
+import org.kvmsriov.port.PciHostdev;
+
+/**
+ * The OpenNebula VMM actions that involve VFs. Each records its intent in the ledger before
+ * libvirt is asked anything, and undoes what it did when a later step fails; what a crash leaves
+ * behind, the reconciler heals (the same engine, the same ledger lock).
+ */
+public final class DriverActions {
+
+  private final HostState desired;
+  private final Hypervisor hypervisor;
+  private final FabricView fabric;
+  private final Ledger ledger;
+  private final LeaseOwner self;
+  private final Clock clock;
+  private final PrintWriter log;
+  private final Duration shutdownTimeout;
+  private final Duration detachTimeout;
+
+  public DriverActions(HostState desired, Hypervisor hypervisor, FabricView fabric, Ledger ledger, LeaseOwner self,
+      Clock clock, PrintWriter log, Duration shutdownTimeout, Duration detachTimeout) {
+    this.desired = desired;
+    this.hypervisor = hypervisor;
+    this.fabric = fabric;
+    this.ledger = ledger;
+    this.self = self;
+    this.clock = clock;
+    this.log = log;
+    this.shutdownTimeout = shutdownTimeout;
+    this.detachTimeout = detachTimeout;
+  }
+
+  /** The libvirt name OpenNebula gives VM {@code vmId}. */
+  public static String domainName(int vmId) {
+    return "one-" + vmId;
+  }
+
+  // ---------------------------------------------------------------- deploy
+
+  /**
+   * Deploys: leases a VF for every SR-IOV NIC, programs InfiniBand identities and partitions,
+   * writes the domain XML it creates to {@code file} and creates the domain.
+   *
+   * @param vlanOf a NIC's VLAN_ID by its MAC, from the VM template (empty when unknown)
+   * @return the domain name, OpenNebula's deploy id
+   */
+  public String deploy(int vmId, Path file, String xml, Function<MacAddress, Optional<String>> vlanOf) {
+    DeploymentFile deployment = DeploymentFile.parse(xml, desired);
+    String name = deployment.domainName();
+    if (!name.equals(domainName(vmId))) {
+      throw new InvalidInputException("deployment file names domain '" + name + "', not " + domainName(vmId));
+    }
+    List<PartitionRequest> partitions = new ArrayList<>();
+    for (SriovNic nic : deployment.sriovNics()) {
+      Mode mode = pf(nic).mode();
+      partitions.add(mode instanceof Mode.Ethernet ? new PartitionRequest.DefaultPartition()
+          : PartitionRequest.fromVlanId(vlanOf.apply(nic.mac())));
+    }
+    if (hypervisor.domain(name).filter(DomainInfo::isActive).isPresent()) {
+      throw new DriverException("domain " + name + " is already running");
+    }
+    try (LedgerSession s = ledger.open(Engine.LOCK_TIMEOUT)) {
+      List<Lease> leases = reserve(s, name, vmId, deployment.sriovNics(), OptionalInt.empty());
+      List<VfBinding> bindings = new ArrayList<>();
+      boolean created = false;
+      try {
+        for (int i = 0; i < leases.size(); i++) {
+          SriovNic nic = deployment.sriovNics().get(i);
+          Lease l = program(s, leases.get(i), partitions.get(i));
+          leases.set(i, l);
+          OptionalInt vlan = pf(nic).mode() instanceof Mode.Ethernet ? vlanNumber(vlanOf.apply(nic.mac()))
+              : OptionalInt.empty();
+          bindings.add(new VfBinding(nic, l.vf(), pf(nic).mode(), vlan));
+        }
+        String domainXml = DomainXmlWriter.write(deployment, bindings, desired.driver());
+        writeAtomically(file, domainXml);
+        hypervisor.create(domainXml);
+        created = true;
+        LedgerState st = s.state();
+        for (Lease l : leases) {
+          st = st.with(s.state().lease(l.key()).orElse(l).withState(LeaseState.ATTACHED, clock.instant()));
+        }
+        for (Lease l : leases) {
+          st = st.record(history("deploy", l, name, "VF attached at deploy"));
+        }
+        s.commit(st);
+        return name;
+      } catch (RuntimeException e) {
+        if (created) {
+          hypervisor.destroy(name);
+        }
+        rollBack(s, leases);
+        throw e instanceof InvalidInputException ? e : new DriverException("deploy of " + name + " failed: "
+            + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** Leases one VF per NIC, all or none, committed before anything else happens. */
+  private List<Lease> reserve(LedgerSession s, String name, int vmId, List<SriovNic> nics, OptionalInt numa) {
+    LedgerState st = s.state();
+    Set<PciAddress> inUse = new HashSet<>();
+    for (DomainInfo d : hypervisor.domains()) {
+      if (d.isActive()) {
+        d.hostdevs().stream().map(PciHostdev::source).forEach(inUse::add);
+      }
+    }
+    List<Lease> out = new ArrayList<>();
+    for (SriovNic nic : nics) {
+      PfSpec pf = pf(nic);
+      LeaseAllocator.Slot slot = LeaseAllocator.pick(pf.name(), fabric.vfMap(pf), st, inUse, numa, fabric::numaNode);
+      NicIdentity id = NicIdentity.of(desired.driver(), pf.mode(), nic.position(), nic.mac());
+      Lease l = Lease.reserve(pf.name(), slot.vf(), slot.index(), name, OptionalInt.of(vmId), self, clock.instant())
+          .withIdentity(Optional.of(id.mac()), id.guid(), Optional.empty(), Optional.empty(), clock.instant());
+      st = st.with(l);
+      out.add(l);
+    }
+    if (!out.isEmpty()) {
+      s.commit(st);
+    }
+    return out;
+  }
+
+  /** InfiniBand: saves the VF's GUID, programs ours, maps the partition. Commits what it wrote. */
+  private Lease program(LedgerSession s, Lease l, PartitionRequest partition) {
+    PfSpec pf = desired.pf(l.pf()).orElseThrow();
+    if (!(pf.mode() instanceof Mode.MlnxOfed2) || l.guid().isEmpty()) {
+      return l;
+    }
+    Optional<org.kvmsriov.model.Guid> original = fabric.portGuid(pf, l.vfIndex());
+    // Record what to restore before touching the VF, so a crash here still restores it.
+    Lease withOriginal = l.withIdentity(l.mac(), l.guid(), original, l.pkey(), clock.instant());
+    s.commit(s.state().with(withOriginal));
+    fabric.programGuid(pf, l.vfIndex(), l.guid().get());
+    Optional<List<Optional<Pkey>>> table = fabric.portPkeys(pf);
+    if (table.isEmpty()) {
+      if (partition instanceof PartitionRequest.Partition p) {
+        log.println("WARNING: " + pf.name() + " has no per-VF pkey tables (mlx5): partition " + p.number()
+            + " must be granted to GUID " + l.guid().get() + " by the subnet manager");
+      }
+      return withOriginal;
+    }
+    PartitionDecision d = PartitionDecision.decide(partition, table.get(), pf.pkeys());
+    Lease mapped = withOriginal;
+    if (d instanceof PartitionDecision.Mapped m) {
+      fabric.mapPkey(pf, l.vfIndex(), OptionalInt.of(m.physicalIndex()));
+      mapped = withOriginal.withIdentity(l.mac(), l.guid(), original, Optional.of(m.pkey()), clock.instant());
+    } else if (d instanceof PartitionDecision.Blocked b) {
+      fabric.mapPkey(pf, l.vfIndex(), OptionalInt.empty());
+      log.println("WARNING: " + l.domain().orElse("?") + ": VF " + l.vf() + " blocked: " + b.reason());
+      // Recorded as having a pkey so release resets the table.
+      mapped = withOriginal.withIdentity(l.mac(), l.guid(), original, Optional.of(new Pkey(0x7fff)), clock.instant());
+    }
+    s.commit(s.state().with(mapped));
+    return mapped;
+  }
+
+  /** Undoes identities and leases; a lease whose VF cannot be reset stays for the reconciler. */
+  private void rollBack(LedgerSession s, List<Lease> leases) {
+    LedgerState st = s.state();
+    for (Lease taken : leases) {
+      Lease l = st.lease(taken.key()).orElse(taken);
+      try {
+        resetIdentity(l);
+        st = st.without(l.key());
+      } catch (RuntimeException e) {
+        log.println("WARNING: VF " + l.vf() + " could not be reset (" + e.getMessage()
+            + "); its lease stays for the reconciler to release");
+      }
+    }
+    s.commit(st);
+  }
+
+  private void resetIdentity(Lease l) {
+    desired.pf(l.pf()).ifPresent(pf -> {
+      if (pf.mode() instanceof Mode.MlnxOfed2) {
+        if (l.guid().isPresent()) {
+          fabric.resetGuid(pf, l.vfIndex(), l.originalGuid());
+        }
+        if (l.pkey().isPresent() && fabric.portPkeys(pf).isPresent()) {
+          fabric.resetPkey(pf, l.vfIndex());
+        }
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- shutdown, cancel
+
+  /** Shuts the domain down (destroying it after the deadline, as OpenNebula does) and frees its VFs. */
+  public void shutdown(String deployId, int vmId) {
+    String name = domainName(vmId);
+    Optional<DomainInfo> d = hypervisor.domain(deployId).or(() -> hypervisor.domain(name));
+    if (d.isPresent() && d.get().isActive() && !hypervisor.shutdown(d.get().name(), shutdownTimeout)) {
+      log.println("INFO: " + name + " did not shut down within " + shutdownTimeout.toSeconds() + " s; destroying it");
+      hypervisor.destroy(d.get().name());
+    }
+    release(name, "shutdown");
+  }
+
+  /** Destroys the domain and frees its VFs. Succeeds when the domain is already gone. */
+  public void cancel(String deployId, int vmId) {
+    String name = domainName(vmId);
+    hypervisor.domain(deployId).or(() -> hypervisor.domain(name)).ifPresent(d -> hypervisor.destroy(d.name()));
+    release(name, "cancel");
+  }
+
+  private void release(String name, String why) {
+    try (LedgerSession s = ledger.open(Engine.LOCK_TIMEOUT)) {
+      List<Lease> mine = leasesOf(s.state(), name);
+      LedgerState st = s.state();
+      List<String> failed = new ArrayList<>();
+      for (Lease l : mine) {
+        try {
+          resetIdentity(l);
+          st = st.without(l.key()).record(history(why, l, name, "VF released"));
+        } catch (RuntimeException e) {
+          failed.add(l.vf() + ": " + e.getMessage());
+        }
+      }
+      s.commit(st.unpark(name));
+      if (!failed.isEmpty()) {
+        throw new DriverException(name + " is stopped but these VFs could not be reset (the reconciler retries): "
+            + String.join("; ", failed));
+      }
+    }
+  }
+
+  static List<Lease> leasesOf(LedgerState st, String domain) {
+    return st.leases().values().stream().filter(l -> l.domain().map(domain::equals).orElse(false)).toList();
+  }
+
+  // ---------------------------------------------------------------- save, restore
+
+  /**
+   * Saves: detaches the VFs (libvirt cannot save a domain with hostdevs), saves, parks the NICs'
+   * identities and frees the VFs. If the save fails the VFs are attached again.
+   */
+  public void save(String deployId, Path checkpoint, int vmId) {
+    String name = hypervisor.domain(deployId).map(DomainInfo::name).orElse(domainName(vmId));
+    try (LedgerSession s = ledger.open(Engine.LOCK_TIMEOUT)) {
+      List<Lease> mine = leasesOf(s.state(), name);
+      List<Lease> detached = new ArrayList<>();
+      try {
+        for (Lease l : mine) {
+          hypervisor.detachDevice(name, device(l), detachTimeout);
+          detached.add(l);
+        }
+        hypervisor.save(name, checkpoint);
+      } catch (RuntimeException e) {
+        List<String> lost = new ArrayList<>();
+        for (Lease l : detached) {
+          try {
+            hypervisor.attachDevice(name, device(l));
+          } catch (RuntimeException again) {
+            lost.add(l.vf().toString()); // the reconciler re-attaches it: the lease still says ATTACHED
+          }
+        }
+        throw new DriverException("save of " + name + " failed: " + e.getMessage()
+            + (lost.isEmpty() ? "; its VFs are attached again" : "; VFs " + lost + " will be re-attached by the reconciler"), e);
+      }
+      LedgerState st = s.state();
+      for (Lease l : mine) {
+        int position = position(l, mine.indexOf(l));
+        st = st.park(new ParkedNic(name, position, l.pf(), l.mac().orElseThrow(), l.pkey(), clock.instant()));
+        try {
+          resetIdentity(l);
+          st = st.without(l.key());
+        } catch (RuntimeException e) {
+          log.println("WARNING: VF " + l.vf() + " could not be reset: " + e.getMessage());
+          st = st.with(l.withDomain("", OptionalInt.empty(), clock.instant()));
+        }
+        st = st.record(history("save", l, name, "VF parked with the checkpoint"));
+      }
+      s.commit(st);
+    }
+  }
+
+  /** Restores: leases VFs for the parked NICs, restores, attaches and re-programs them. */
+  public void restore(Path checkpoint, String deployId, int vmId) {
+    String name = domainName(vmId);
+    try (LedgerSession s = ledger.open(Engine.LOCK_TIMEOUT)) {
+      List<ParkedNic> parked = s.state().parkedOf(name);
+      List<Lease> leases = new ArrayList<>();
+      LedgerState st = s.state();
+      Set<PciAddress> inUse = new HashSet<>();
+      hypervisor.domains().stream().filter(DomainInfo::isActive)
+          .forEach(d -> d.hostdevs().forEach(h -> inUse.add(h.source())));
+      for (ParkedNic nic : parked) {
+        PfSpec pf = desired.pf(nic.pf()).orElseThrow(() -> new DriverException("PF " + nic.pf() + " of a parked NIC"
+            + " is no longer declared in host.yaml"));
+        LeaseAllocator.Slot slot = LeaseAllocator.pick(pf.name(), fabric.vfMap(pf), st, inUse, OptionalInt.empty(),
+            fabric::numaNode);
+        Optional<org.kvmsriov.model.Guid> guid = pf.mode() instanceof Mode.MlnxOfed2
+            ? Optional.of(new org.kvmsriov.model.Guid(nic.mac().value())) : Optional.empty();
+        Lease l = Lease.reserve(pf.name(), slot.vf(), slot.index(), name, OptionalInt.of(vmId), self, clock.instant())
+            .withIdentity(Optional.of(nic.mac()), guid, Optional.empty(), Optional.empty(), clock.instant());
+        st = st.with(l);
+        leases.add(l);
+      }
+      s.commit(st);
+      try {
+        for (int i = 0; i < leases.size(); i++) {
+          ParkedNic nic = parked.get(i);
+          PartitionRequest p = nic.pkey().filter(k -> k.partition() != 0x7fff)
+              .<PartitionRequest>map(k -> new PartitionRequest.Partition(k.partition()))
+              .orElse(new PartitionRequest.DefaultPartition());
+          leases.set(i, program(s, leases.get(i), p));
+        }
+        hypervisor.restore(checkpoint, Optional.empty());
+      } catch (RuntimeException e) {
+        rollBack(s, leases);
+        throw new DriverException("restore of " + name + " failed: " + e.getMessage(), e);
+      }
+      st = s.state();
+      List<ParkedNic> still = new ArrayList<>();
+      for (int i = 0; i < leases.size(); i++) {
+        Lease l = st.lease(leases.get(i).key()).orElse(leases.get(i));
+        try {
+          hypervisor.attachDevice(name, deviceAt(l, parked.get(i).position()));
+          st = st.with(l.withState(LeaseState.ATTACHED, clock.instant()))
+              .record(history("restore", l, name, "VF attached after restore"));
+        } catch (RuntimeException e) {
+          log.println("WARNING: " + name + " restored without VF " + l.vf() + " (" + e.getMessage()
+              + "); the reconciler will lease and attach one");
+          try {
+            resetIdentity(l);
+          } catch (RuntimeException ignored) {
+            // the lease is released anyway; a fresh program happens at the next attach
+          }
+          st = st.without(l.key());
+          still.add(parked.get(i));
+        }
+      }
+      LedgerState after = st.unpark(name);
+      for (ParkedNic p : still) {
+        after = after.park(p);
+      }
+      s.commit(after);
+    }
+  }
+
+  private String device(Lease l) {
+    PfSpec pf = desired.pf(l.pf()).orElseThrow();
+    return DomainXmlWriter.deviceXml(l.vf(), Executor.alias(pf, l), pf.mode(), l.mac());
+  }
+
+  private String deviceAt(Lease l, int position) {
+    PfSpec pf = desired.pf(l.pf()).orElseThrow();
+    return DomainXmlWriter.deviceXml(l.vf(), SriovNic.aliasFor(position), pf.mode(), l.mac());
+  }
+
+  private int position(Lease l, int fallback) {
+    PfSpec pf = desired.pf(l.pf()).orElse(null);
+    if (pf != null && !(pf.mode() instanceof Mode.Ethernet) && l.mac().isPresent()) {
+      return l.mac().get().octet(1);
+    }
+    return fallback;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private PfSpec pf(SriovNic nic) {
+    return desired.pf(nic.pf()).orElseThrow();
+  }
+
+  private HistoryEntry history(String action, Lease l, String domain, String reason) {
+    return new HistoryEntry(clock.instant(), action, l.key(), domain, reason);
+  }
+
+  private static OptionalInt vlanNumber(Optional<String> vlan) {
+    if (vlan.isEmpty() || vlan.get().isBlank()) {
+      return OptionalInt.empty();
+    }
+    String v = vlan.get().strip();
+    if (!v.matches("\\d{1,4}") || Integer.parseInt(v) < 1 || Integer.parseInt(v) > 4094) {
+      throw new InvalidInputException("VLAN_ID '" + v + "' is not an Ethernet VLAN (1-4094)");
+    }
+    return OptionalInt.of(Integer.parseInt(v));
+  }
+
+  /** Temp file in the same directory, fsync, rename: OpenNebula never sees half a deployment file. */
+  static void writeAtomically(Path file, String text) {
+    try {
+      Path dir = file.toAbsolutePath().getParent();
+      Files.createDirectories(dir);
+      Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        ch.write(StandardCharsets.UTF_8.encode(text));
+        ch.force(true);
+      }
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package org.kvmsriov.engine;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.kvmsriov.model.HostState;
+import org.kvmsriov.plan.Action;
+import org.kvmsriov.plan.Observation;
+import org.kvmsriov.plan.Plan;
+import org.kvmsriov.plan.Planner;
+import org.kvmsriov.port.Hypervisor;
+import org.kvmsriov.port.LeaseOwner;
+import org.kvmsriov.port.Ledger;
+import org.kvmsriov.port.LedgerSession;
+
+/**
+ * The one engine behind {@code reconcile --once}, the daemon's passes and the driver actions.
+ * It holds no state between calls: every pass reads the world fresh.
+ */
+public final class Engine {
+
+  /** Longer than any pass takes, so a driver action waits at most for one pass to finish. */
+  public static final Duration LOCK_TIMEOUT = Duration.ofSeconds(120);
+
+  private final HostState desired;
+  private final Hypervisor hypervisor;
+  private final FabricView fabric;
+  private final Ledger ledger;
+  private final LeaseOwner self;
+  private final Predicate<LeaseOwner> alive;
+  private final Clock clock;
+
+  /**
+   * @param self the owner recorded on leases this process takes
+   * @param alive whether a lease owner's process still runs
+   */
+  public Engine(HostState desired, Hypervisor hypervisor, FabricView fabric, Ledger ledger, LeaseOwner self,
+      Predicate<LeaseOwner> alive, Clock clock) {
+    this.desired = desired;
+    this.hypervisor = hypervisor;
+    this.fabric = fabric;
+    this.ledger = ledger;
+    this.self = self;
+    this.alive = alive;
+    this.clock = clock;
+  }
+
+  public HostState desired() {
+    return desired;
+  }
+
+  /**
+   * One reconcile pass.
+   *
+   * <ol>
+   *   <li>take the ledger lock (driver actions wait for it, so a pass never races a deploy);
+   *   <li>observe host.yaml, the ledger, libvirt's domains and the fabric;
+   *   <li>plan (pure), narrowed to {@code domain} when given;
+   *   <li>unless {@code dryRun}, apply each action, committing the ledger after each;
+   *   <li>return the plan, the outcomes and when to look again.
+   * </ol>
+   */
+  public PassResult reconcile(Optional<String> domain, boolean dryRun) {
+    Instant start = clock.instant();
+    try (LedgerSession session = ledger.open(LOCK_TIMEOUT)) {
+      Observation o = Observer.observe(desired, fabric, session.state(), hypervisor.domains(), alive, clock.instant());
+      Plan plan = Planner.plan(o);
+      if (domain.isPresent()) {
+        plan = plan.forDomain(domain.get());
+      }
+      List<Outcome> outcomes = new ArrayList<>();
+      if (!dryRun) {
+        Executor ex = new Executor(desired, hypervisor, fabric, session, self, clock);
+        for (Action a : plan.actions()) {
+          outcomes.add(ex.apply(a));
+        }
+      }
+      return new PassResult(plan, outcomes, Duration.between(start, clock.instant()), plan.recheckAfter());
+    }
+  }
+}

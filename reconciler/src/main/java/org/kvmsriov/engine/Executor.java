@@ -1,0 +1,178 @@
+package org.kvmsriov.engine;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import org.kvmsriov.driver.DomainXmlWriter;
+import org.kvmsriov.driver.SriovNic;
+import org.kvmsriov.model.Guid;
+import org.kvmsriov.model.HostState;
+import org.kvmsriov.model.Mode;
+import org.kvmsriov.model.PfSpec;
+import org.kvmsriov.plan.Action;
+import org.kvmsriov.port.HistoryEntry;
+import org.kvmsriov.port.Hypervisor;
+import org.kvmsriov.port.Lease;
+import org.kvmsriov.port.LeaseOwner;
+import org.kvmsriov.port.LeaseState;
+import org.kvmsriov.port.LedgerSession;
+import org.kvmsriov.port.LedgerState;
+import org.kvmsriov.port.ParkedNic;
+
+/**
+ * Applies actions, one at a time, committing the ledger after each so a crash between two
+ * actions loses neither. An action that fails leaves the ledger as it was before it; the next
+ * pass plans it again.
+ */
+final class Executor implements Action.Visitor<Outcome.Status> {
+
+  private final HostState desired;
+  private final Hypervisor hypervisor;
+  private final FabricView fabric;
+  private final LedgerSession session;
+  private final LeaseOwner self;
+  private final Clock clock;
+
+  Executor(HostState desired, Hypervisor hypervisor, FabricView fabric, LedgerSession session, LeaseOwner self,
+      Clock clock) {
+    this.desired = desired;
+    this.hypervisor = hypervisor;
+    this.fabric = fabric;
+    this.session = session;
+    this.self = self;
+    this.clock = clock;
+  }
+
+  Outcome apply(Action a) {
+    try {
+      return new Outcome(a, a.accept(this), "");
+    } catch (RuntimeException e) {
+      return new Outcome(a, Outcome.Status.FAILED, e.getMessage() == null ? e.toString() : e.getMessage());
+    }
+  }
+
+  private PfSpec pf(Lease l) {
+    return desired.pf(l.pf()).orElseThrow(() -> new IllegalStateException("PF " + l.pf() + " is not declared"));
+  }
+
+  private void commit(LedgerState next) {
+    session.commit(next);
+  }
+
+  private Instant now() {
+    return clock.instant();
+  }
+
+  @Override
+  public Outcome.Status release(Action.ReleaseStaleLease a) {
+    Lease l = session.state().lease(a.lease().key()).orElse(null);
+    if (l == null) {
+      return Outcome.Status.DONE; // released meanwhile
+    }
+    desired.pf(l.pf()).ifPresent(pf -> resetIdentity(pf, l));
+    commit(session.state().without(l.key())
+        .record(new HistoryEntry(now(), "release", l.key(), l.domain().orElse(""), a.reason())));
+    return Outcome.Status.DONE;
+  }
+
+  /** Puts back what we programmed on an InfiniBand VF before it is free for the next VM. */
+  void resetIdentity(PfSpec pf, Lease l) {
+    if (pf.mode() instanceof Mode.MlnxOfed2) {
+      if (l.guid().isPresent()) {
+        fabric.resetGuid(pf, l.vfIndex(), l.originalGuid());
+      }
+      if (l.pkey().isPresent()) {
+        fabric.resetPkey(pf, l.vfIndex());
+      }
+    }
+  }
+
+  @Override
+  public Outcome.Status confirm(Action.ConfirmLease a) {
+    Lease l = session.state().lease(a.lease().key()).orElseThrow(() -> new IllegalStateException("lease vanished"));
+    Lease confirmed = l.withDomain(a.domainName(), vmIdOf(a.domainName()), now())
+        .withState(LeaseState.ATTACHED, now());
+    commit(session.state().with(confirmed)
+        .record(new HistoryEntry(now(), "confirm", l.key(), a.domainName(), "the domain holds the VF")));
+    return Outcome.Status.DONE;
+  }
+
+  @Override
+  public Outcome.Status adopt(Action.AdoptUntrackedVf a) {
+    Lease l = Lease.reserve(a.pf(), a.vf(), a.vfIndex(), a.domainName(), vmIdOf(a.domainName()), self, now())
+        .withState(LeaseState.ATTACHED, now());
+    commit(session.state().with(l)
+        .record(new HistoryEntry(now(), "adopt", l.key(), a.domainName(), "held without a lease")));
+    return Outcome.Status.DONE;
+  }
+
+  @Override
+  public Outcome.Status reattach(Action.ReattachVf a) {
+    Lease l = a.lease();
+    PfSpec pf = pf(l);
+    if (pf.mode() instanceof Mode.MlnxOfed2) {
+      l.guid().ifPresent(g -> fabric.programGuid(pf, l.vfIndex(), g));
+    }
+    hypervisor.attachDevice(l.domain().orElseThrow(),
+        DomainXmlWriter.deviceXml(l.vf(), alias(pf, l), pf.mode(), l.mac()));
+    commit(session.state().with(l.withState(LeaseState.ATTACHED, now()))
+        .record(new HistoryEntry(now(), "reattach", l.key(), l.domain().orElseThrow(), "detached behind our back")));
+    return Outcome.Status.DONE;
+  }
+
+  @Override
+  public Outcome.Status restoreParked(Action.RestoreParkedNic a) {
+    ParkedNic nic = a.nic();
+    PfSpec pf = desired.pf(nic.pf()).orElseThrow(() -> new IllegalStateException("PF " + nic.pf() + " is not declared"));
+    Optional<Guid> guid = pf.mode() instanceof Mode.MlnxOfed2 ? Optional.of(new Guid(nic.mac().value()))
+        : Optional.empty();
+    Lease l = Lease.reserve(nic.pf(), a.vf(), a.vfIndex(), nic.domain(), vmIdOf(nic.domain()), self, now())
+        .withIdentity(Optional.of(nic.mac()), guid, Optional.empty(), nic.pkey(), now());
+    commit(session.state().with(l)); // leased before libvirt is asked anything
+    try {
+      guid.ifPresent(g -> fabric.programGuid(pf, a.vfIndex(), g));
+      hypervisor.attachDevice(nic.domain(), DomainXmlWriter.deviceXml(a.vf(), SriovNic.aliasFor(nic.position()),
+          pf.mode(), Optional.of(nic.mac())));
+    } catch (RuntimeException e) {
+      resetIdentity(pf, l);
+      commit(session.state().without(l.key()));
+      throw e;
+    }
+    LedgerState s = session.state();
+    List<ParkedNic> rest = s.parked().stream().filter(p -> !p.equals(nic)).toList();
+    commit(new LedgerState(s.leases(), rest, s.history()).with(l.withState(LeaseState.ATTACHED, now()))
+        .record(new HistoryEntry(now(), "restore-parked", l.key(), nic.domain(), "parked NIC " + nic.position())));
+    return Outcome.Status.DONE;
+  }
+
+  @Override
+  public Outcome.Status programGuid(Action.ProgramGuid a) {
+    fabric.programGuid(pf(a.lease()), a.lease().vfIndex(), a.guid());
+    return Outcome.Status.DONE;
+  }
+
+  @Override
+  public Outcome.Status mapPkey(Action.MapPkey a) {
+    fabric.mapPkey(pf(a.lease()), a.lease().vfIndex(), OptionalInt.of(a.physicalIndex()));
+    return Outcome.Status.DONE;
+  }
+
+  @Override
+  public Outcome.Status report(Action.Report a) {
+    return Outcome.Status.REPORTED;
+  }
+
+  static OptionalInt vmIdOf(String domain) {
+    return domain.matches("one-\\d{1,9}") ? OptionalInt.of(Integer.parseInt(domain.substring(4))) : OptionalInt.empty();
+  }
+
+  /** The hostdev alias: the NIC position when the identity MAC carries it, else the VF index. */
+  static String alias(PfSpec pf, Lease l) {
+    if (!(pf.mode() instanceof Mode.Ethernet) && l.mac().isPresent()) {
+      return SriovNic.aliasFor(l.mac().get().octet(1));
+    }
+    return "ua-sriov-vf" + l.vfIndex();
+  }
+}

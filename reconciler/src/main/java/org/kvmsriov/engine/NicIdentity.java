@@ -1,0 +1,35 @@
+package org.kvmsriov.engine;
+
+import java.util.Optional;
+import org.kvmsriov.model.Guid;
+import org.kvmsriov.model.HostState;
+import org.kvmsriov.model.MacAddress;
+import org.kvmsriov.model.Mode;
+import org.kvmsriov.model.SriovIdentity;
+
+/**
+ * The identity a lease records for the {@code position}-th SR-IOV NIC: the MAC that carries it
+ * (dummy MAC in generic and mlnx_ofed2 modes, the NIC's own MAC in ethernet mode) and, for
+ * InfiniBand, the GUID programmed from it.
+ *
+ * @param mac the identity MAC
+ * @param guid the VF GUID (mlnx_ofed2 only)
+ */
+record NicIdentity(MacAddress mac, Optional<Guid> guid) {
+
+  static NicIdentity of(HostState.DriverSettings driver, Mode mode, int position, MacAddress nicMac) {
+    if (mode instanceof Mode.Ethernet) {
+      return new NicIdentity(nicMac, Optional.empty());
+    }
+    SriovIdentity id = new SriovIdentity(driver.macPrefix(), position, nicMac);
+    return new NicIdentity(id.dummyMac(), mode instanceof Mode.MlnxOfed2 ? Optional.of(id.guid()) : Optional.empty());
+  }
+
+  /** Whether a lease's identity MAC belongs to the NIC whose OpenNebula MAC is {@code nicMac}. */
+  static boolean matches(MacAddress leaseMac, Mode mode, HostState.DriverSettings driver, MacAddress nicMac) {
+    if (mode instanceof Mode.Ethernet) {
+      return leaseMac.equals(nicMac);
+    }
+    return leaseMac.octet(0) == driver.macPrefix().octet() && leaseMac.lowFourOctets() == nicMac.lowFourOctets();
+  }
+}

@@ -1,0 +1,98 @@
+package org.kvmsriov.engine;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.kvmsriov.model.Guid;
+import org.kvmsriov.model.HostState;
+import org.kvmsriov.model.Mode;
+import org.kvmsriov.model.PciAddress;
+import org.kvmsriov.model.PfName;
+import org.kvmsriov.model.PfSpec;
+import org.kvmsriov.model.Pkey;
+import org.kvmsriov.plan.Observation;
+import org.kvmsriov.port.DomainInfo;
+import org.kvmsriov.port.Lease;
+import org.kvmsriov.port.LeaseOwner;
+import org.kvmsriov.port.LedgerState;
+import org.kvmsriov.port.PciHostdev;
+
+/** Reads everything a pass looks at, fresh, into an {@link Observation}. Reads only. */
+public final class Observer {
+
+  private Observer() {}
+
+  /**
+   * @param alive whether a lease owner's process still runs
+   */
+  public static Observation observe(HostState desired, FabricView fabric, LedgerState ledger,
+      List<DomainInfo> domains, Predicate<LeaseOwner> alive, Instant now) {
+    List<String> unreadable = new ArrayList<>();
+    Map<PfName, List<PciAddress>> maps = new LinkedHashMap<>();
+    Map<PciAddress, PfName> pfByAddress = new HashMap<>();
+    for (PfSpec pf : desired.pfs()) {
+      try {
+        maps.put(pf.name(), fabric.vfMap(pf));
+        pfByAddress.put(fabric.pfAddress(pf), pf.name());
+      } catch (RuntimeException e) {
+        unreadable.add("PF " + pf.name() + " cannot be read: " + e.getMessage());
+      }
+    }
+    Set<PciAddress> mapped = new HashSet<>();
+    maps.values().forEach(mapped::addAll);
+    Map<PciAddress, PciAddress> foreign = new HashMap<>();
+    Map<PciAddress, PfName> unmapped = new HashMap<>();
+    for (DomainInfo d : domains) {
+      for (PciHostdev h : d.hostdevs()) {
+        if (!d.isActive() || mapped.contains(h.source())) {
+          continue;
+        }
+        fabric.physfn(h.source()).ifPresent(pf -> {
+          PfName declared = pfByAddress.get(pf);
+          if (declared != null) {
+            unmapped.put(h.source(), declared);
+          } else {
+            foreign.put(h.source(), pf);
+          }
+        });
+      }
+    }
+    Map<PciAddress, Guid> guids = new HashMap<>();
+    Map<PciAddress, OptionalInt> slots = new HashMap<>();
+    Map<PfName, List<Optional<Pkey>>> tables = new HashMap<>();
+    for (PfSpec pf : desired.pfs()) {
+      if (!(pf.mode() instanceof Mode.MlnxOfed2) || !maps.containsKey(pf.name())) {
+        continue;
+      }
+      try {
+        fabric.portPkeys(pf).ifPresent(t -> tables.put(pf.name(), t));
+        for (Lease l : ledger.leasesOf(pf.name())) {
+          if (l.guid().isPresent()) {
+            fabric.portGuid(pf, l.vfIndex()).ifPresent(g -> guids.put(l.vf(), g));
+          }
+          if (l.pkey().isPresent() && tables.containsKey(pf.name())) {
+            slots.put(l.vf(), fabric.pkeySlot0(pf, l.vfIndex()));
+          }
+        }
+      } catch (RuntimeException e) {
+        unreadable.add("InfiniBand state of PF " + pf.name() + " cannot be read: " + e.getMessage());
+      }
+    }
+    Set<LeaseOwner> dead = new HashSet<>();
+    for (Lease l : ledger.leases().values()) {
+      if (l.owner() instanceof LeaseOwner.Process && !alive.test(l.owner())) {
+        dead.add(l.owner());
+      }
+    }
+    return new Observation(desired, maps, ledger, domains, foreign, unmapped, guids, slots, tables, dead,
+        now, unreadable);
+  }
+}
