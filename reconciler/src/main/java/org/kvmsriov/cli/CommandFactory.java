@@ -41,6 +41,12 @@ public final class CommandFactory implements CommandLine.IFactory {
     if (cls == DaemonCommand.class) {
       return cls.cast(new DaemonCommand(connector, clock));
     }
+    if (cls == DriverCommand.class) {
+      return cls.cast(new DriverCommand(connector, clock, System.in));
+    }
+    if (cls == VnmCommand.class) {
+      return cls.cast(new VnmCommand(System.in));
+    }
     if (cls == ProbeCommand.class) {
       return cls.cast(new ProbeCommand(connector, clock));
     }

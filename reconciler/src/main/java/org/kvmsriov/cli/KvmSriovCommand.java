@@ -31,6 +31,8 @@ import picocli.CommandLine.Spec;
       ReconcileCommand.class,
       DaemonCommand.class,
       ProbeCommand.class,
+      DriverCommand.class,
+      VnmCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class KvmSriovCommand implements java.util.concurrent.Callable<Integer> {

@@ -1,0 +1,171 @@
+package org.kvmsriov.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.kvmsriov.config.InvalidInputException;
+import org.kvmsriov.driver.DriverRequest;
+import org.kvmsriov.engine.DriverActions;
+import org.kvmsriov.engine.TemplateStore;
+import org.kvmsriov.ledger.ProcessOwners;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "driver", mixinStandardHelpOptions = true,
+    header = "An OpenNebula VMM action (what the kvm-sriov remotes exec).",
+    description = {"ACTION and ARGS exactly as OpenNebula's exec driver passes them (VM id and host",
+        "appended); stdin as it sends it. deploy prints the deploy id. Failures are written to",
+        "stderr between ERROR MESSAGE --8<------ and ERROR MESSAGE ------>8-- and exit non-zero.",
+        "Actions without SR-IOV work (reboot, reset, poll, attach_disk, ...) run the stock kvm script."})
+final class DriverCommand implements Callable<Integer> {
+
+  static final int MAX_STDIN = 8 << 20;
+
+  @Spec CommandSpec spec;
+  @Mixin GlobalOptions global;
+
+  @Option(names = "--stock-dir", paramLabel = "DIR", defaultValue = "/var/tmp/one/vmm/kvm",
+      description = "OpenNebula's stock kvm remotes, for actions without SR-IOV work (default: ${DEFAULT-VALUE}).")
+  Path stockDir;
+
+  @Option(names = "--shutdown-timeout", paramLabel = "SECONDS", defaultValue = "300",
+      description = "How long shutdown waits before destroying (OpenNebula's SHUTDOWN_TIMEOUT; default ${DEFAULT-VALUE}).")
+  long shutdownTimeout;
+
+  @Parameters(index = "0", paramLabel = "ACTION", description = "deploy, shutdown, cancel, save, restore, migrate, attach_nic, detach_nic, ...")
+  String action;
+
+  @Parameters(index = "1..*", arity = "0..*", paramLabel = "ARGS")
+  List<String> args = new ArrayList<>();
+
+  private final HypervisorConnector connector;
+  private final Clock clock;
+  private final InputStream stdin;
+
+  DriverCommand(HypervisorConnector connector, Clock clock, InputStream stdin) {
+    this.connector = connector;
+    this.clock = clock;
+    this.stdin = stdin;
+  }
+
+  @Override
+  public Integer call() {
+    try {
+      return run();
+    } catch (InvalidInputException e) {
+      frame(e.getMessage());
+      return 2;
+    } catch (RuntimeException e) {
+      frame(e.getMessage() == null ? e.toString() : e.getMessage());
+      return 1;
+    }
+  }
+
+  /** OpenNebula ≤ 6.0.2 shows only the framed text; later versions show all of stderr. */
+  private void frame(String message) {
+    PrintWriter err = spec.commandLine().getErr();
+    err.println("ERROR MESSAGE --8<------");
+    err.println(message);
+    err.println("ERROR MESSAGE ------>8--");
+    err.flush();
+  }
+
+  private int run() {
+    DriverRequest req = DriverRequest.parse(action, args);
+    if (req instanceof DriverRequest.Passthrough p) {
+      return stock(p.action(), args, readStdin());
+    }
+    if (req instanceof DriverRequest.Poll) {
+      return stock("poll", args, new byte[0]);
+    }
+    if (req instanceof DriverRequest.AttachNic a && !a.bridge().startsWith("sriov_")) {
+      return stock(action, args, readStdin());
+    }
+    byte[] input = readStdin();
+    try (EngineSession s = EngineSession.open(global, connector, clock)) {
+      ProcessOwners owners = new ProcessOwners(Path.of("/"));
+      DriverActions actions = new DriverActions(s.host(), s.hypervisor(), s.fabric(), s.ledger(), owners.current(),
+          clock, spec.commandLine().getErr(), Duration.ofSeconds(shutdownTimeout), Duration.ofSeconds(30));
+      TemplateStore templates = new TemplateStore(global.ledgerDir());
+      if (req instanceof DriverRequest.Deploy d) {
+        String xml = new String(input, StandardCharsets.UTF_8);
+        Optional<Path> dir = Optional.ofNullable(d.file().getParent());
+        String id = actions.deploy(d.vmId(), d.file(), xml, TemplateStore.vlans(templates.load(d.vmId(), dir)));
+        spec.commandLine().getOut().println(id);
+      } else if (req instanceof DriverRequest.Shutdown d) {
+        actions.shutdown(d.deployId(), d.vmId());
+        templates.forget(d.vmId());
+      } else if (req instanceof DriverRequest.Cancel d) {
+        actions.cancel(d.deployId(), d.vmId());
+        templates.forget(d.vmId());
+      } else if (req instanceof DriverRequest.Save d) {
+        actions.save(d.deployId(), d.checkpoint(), d.vmId());
+      } else if (req instanceof DriverRequest.Restore d) {
+        actions.restore(d.checkpoint(), d.deployId(), d.vmId());
+      } else {
+        throw new InvalidInputException("driver action '" + action + "' with SR-IOV NICs is not supported by this"
+            + " version of kvm-sriov");
+      }
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
+  }
+
+  private byte[] readStdin() {
+    try {
+      ByteArrayOutputStream buf = new ByteArrayOutputStream();
+      byte[] chunk = new byte[65536];
+      int n;
+      while ((n = stdin.read(chunk)) > 0) {
+        buf.write(chunk, 0, n);
+        if (buf.size() > MAX_STDIN) {
+          throw new InvalidInputException(action + ": stdin is larger than " + MAX_STDIN + " bytes");
+        }
+      }
+      return buf.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read stdin: " + e.getMessage(), e);
+    }
+  }
+
+  /** Runs OpenNebula's own kvm script for an action where SR-IOV plays no part. */
+  private int stock(String name, List<String> argv, byte[] input) {
+    Path script = stockDir.resolve(name); // name is one of DriverRequest's known actions
+    if (!Files.isExecutable(script)) {
+      throw new IllegalStateException("stock kvm script " + script + " is missing; is OpenNebula's kvm driver"
+          + " synced to this host (onehost sync)?");
+    }
+    List<String> cmd = new ArrayList<>();
+    cmd.add(script.toString());
+    cmd.addAll(argv);
+    try {
+      Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      p.getOutputStream().write(input);
+      p.getOutputStream().close();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      spec.commandLine().getOut().print(out);
+      spec.commandLine().getOut().flush();
+      return p.waitFor();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot run " + script + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while " + script + " ran", e);
+    }
+  }
+}
