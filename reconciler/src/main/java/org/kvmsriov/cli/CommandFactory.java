@@ -12,14 +12,21 @@ public final class CommandFactory implements CommandLine.IFactory {
 
   private final HypervisorConnector connector;
   private final Clock clock;
+  private final java.io.InputStream stdin;
 
   /**
    * @param connector how to reach libvirt
    * @param clock lease and history timestamps
    */
   public CommandFactory(HypervisorConnector connector, Clock clock) {
+    this(connector, clock, System.in);
+  }
+
+  /** @param stdin what driver actions and network-driver steps read (OpenNebula's stdin) */
+  public CommandFactory(HypervisorConnector connector, Clock clock, java.io.InputStream stdin) {
     this.connector = Objects.requireNonNull(connector, "connector");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.stdin = Objects.requireNonNull(stdin, "stdin");
   }
 
   /** Production: the libvirt adapter and the system clock. */
@@ -42,10 +49,10 @@ public final class CommandFactory implements CommandLine.IFactory {
       return cls.cast(new DaemonCommand(connector, clock));
     }
     if (cls == DriverCommand.class) {
-      return cls.cast(new DriverCommand(connector, clock, System.in));
+      return cls.cast(new DriverCommand(connector, clock, stdin));
     }
     if (cls == VnmCommand.class) {
-      return cls.cast(new VnmCommand(System.in));
+      return cls.cast(new VnmCommand(stdin));
     }
     if (cls == ProbeCommand.class) {
       return cls.cast(new ProbeCommand(connector, clock));

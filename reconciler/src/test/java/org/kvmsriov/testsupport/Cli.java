@@ -13,9 +13,15 @@ public final class Cli {
   private Cli() {}
 
   public static CliRun run(HypervisorConnector connector, Clock clock, String... args) {
+    return runWithStdin(connector, clock, "", args);
+  }
+
+  /** As {@link #run}, with {@code stdin} as the process's standard input (OpenNebula's). */
+  public static CliRun runWithStdin(HypervisorConnector connector, Clock clock, String stdin, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cl = KvmSriovCommand.commandLine(new CommandFactory(connector, clock));
+    CommandLine cl = KvmSriovCommand.commandLine(new CommandFactory(connector, clock,
+        new java.io.ByteArrayInputStream(stdin.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     int code = cl.execute(args);
