@@ -133,7 +133,7 @@ class DriverCommandTest {
     assertThat(Files.readString(host.tree().path(host.mlx4().hcaDir() + "/iov/ports/1/admin_guids/1")).strip())
         .isEqualTo("aa000a002a00");
     assertThat(Files.readString(host.tree().path(host.mlx4().hcaDir() + "/iov/ports/1/admin_guids/2")).strip())
-        .isEqualTo("aa030a002a03");
+        .isEqualTo("aa020a002a03"); // position 2: the br0 NIC is not an SR-IOV NIC
   }
 
   @Test
