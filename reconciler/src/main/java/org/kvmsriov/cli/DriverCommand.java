@@ -16,6 +16,8 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.kvmsriov.config.InvalidInputException;
 import org.kvmsriov.driver.DriverRequest;
+import org.kvmsriov.driver.VmNic;
+import org.kvmsriov.driver.VmTemplate;
 import org.kvmsriov.engine.DriverActions;
 import org.kvmsriov.engine.TemplateStore;
 import org.kvmsriov.ledger.ProcessOwners;
@@ -117,6 +119,15 @@ final class DriverCommand implements Callable<Integer> {
         actions.save(d.deployId(), d.checkpoint(), d.vmId());
       } else if (req instanceof DriverRequest.Restore d) {
         actions.restore(d.checkpoint(), d.deployId(), d.vmId());
+      } else if (req instanceof DriverRequest.AttachNic d) {
+        Optional<String> vlan = input.length == 0 ? Optional.empty()
+            : VmTemplate.parse(new String(input, StandardCharsets.UTF_8)).nics().stream()
+                .filter(n -> n.mac().equals(d.mac())).findFirst().flatMap(VmNic::vlanId);
+        actions.attachNic(d.deployId(), d.vmId(), d.mac(), d.bridge(), vlan);
+      } else if (req instanceof DriverRequest.DetachNic d) {
+        if (!actions.detachNic(d.deployId(), d.vmId(), d.mac())) {
+          return stock(action, args, input);
+        }
       } else {
         throw new InvalidInputException("driver action '" + action + "' with SR-IOV NICs is not supported by this"
             + " version of kvm-sriov");

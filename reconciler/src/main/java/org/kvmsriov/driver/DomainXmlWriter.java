@@ -108,6 +108,29 @@ public final class DomainXmlWriter {
     devices.insertBefore(iface, before);
   }
 
+  /** The generic-mode dummy NIC for the {@code position}-th SR-IOV NIC, to hot-plug. */
+  public static String dummyXml(HostState.DriverSettings d, int position, org.kvmsriov.model.MacAddress nicMac) {
+    Document doc = org.kvmsriov.xml.SafeXml.parse("<devices/>", "device");
+    Element iface = doc.createElement("interface");
+    iface.setAttribute("type", "bridge");
+    Element source = doc.createElement("source");
+    source.setAttribute("bridge", d.dummyBridge());
+    iface.appendChild(source);
+    if (d.dummyBridgeOvs()) {
+      Element vp = doc.createElement("virtualport");
+      vp.setAttribute("type", "openvswitch");
+      iface.appendChild(vp);
+    }
+    Element mac = doc.createElement("mac");
+    mac.setAttribute("address", new SriovIdentity(d.macPrefix(), position, nicMac).dummyMac().toString());
+    iface.appendChild(mac);
+    Element model = doc.createElement("model");
+    model.setAttribute("type", "virtio");
+    iface.appendChild(model);
+    doc.replaceChild(iface, doc.getDocumentElement());
+    return org.kvmsriov.xml.SafeXml.serialize(doc);
+  }
+
   /** A VF device to hot-plug: the same element deploy writes, as a standalone document. */
   public static String deviceXml(PciAddress vf, String alias, org.kvmsriov.model.Mode mode,
       java.util.Optional<org.kvmsriov.model.MacAddress> mac) {

@@ -21,6 +21,8 @@ import java.util.function.Function;
 import org.kvmsriov.config.InvalidInputException;
 import org.kvmsriov.driver.DeploymentFile;
 import org.kvmsriov.driver.DomainXmlWriter;
+import org.kvmsriov.driver.HpcTuning;
+import org.kvmsriov.driver.NumaLoad;
 import org.kvmsriov.driver.SriovNic;
 import org.kvmsriov.driver.VfBinding;
 import org.kvmsriov.lease.LeaseAllocator;
@@ -103,8 +105,14 @@ public final class DriverActions {
     if (hypervisor.domain(name).filter(DomainInfo::isActive).isPresent()) {
       throw new DriverException("domain " + name + " is already running");
     }
+    OptionalInt node = OptionalInt.empty();
+    if (desired.driver().hpc().enabled()) {
+      List<String> running = hypervisor.domains().stream().filter(DomainInfo::isActive)
+          .map(d -> hypervisor.xml(d.name())).toList();
+      node = HpcTuning.apply(deployment, desired.driver().hpc(), fabric.numaNodes(), NumaLoad.of(running)).pinnedNode();
+    }
     try (LedgerSession s = ledger.open(Engine.LOCK_TIMEOUT)) {
-      List<Lease> leases = reserve(s, name, vmId, deployment.sriovNics(), OptionalInt.empty());
+      List<Lease> leases = reserve(s, name, vmId, deployment.sriovNics(), node);
       List<VfBinding> bindings = new ArrayList<>();
       boolean created = false;
       try {
@@ -399,6 +407,109 @@ public final class DriverActions {
       return l.mac().get().octet(1);
     }
     return fallback;
+  }
+
+  // ---------------------------------------------------------------- attach_nic, detach_nic
+
+  /**
+   * Hot-plugs an SR-IOV NIC: leases a VF, programs it, attaches it (and, in generic mode, its
+   * dummy NIC) under the next free position. Undone entirely when a step fails.
+   *
+   * @param vlan the NIC's VLAN_ID from the action's VM template, when it has one
+   */
+  public void attachNic(String deployId, int vmId, MacAddress mac, String bridge, Optional<String> vlan) {
+    String name = hypervisor.domain(deployId).map(DomainInfo::name).orElse(domainName(vmId));
+    String pfName = bridge.substring("sriov_".length());
+    String why = org.kvmsriov.model.PfName.problem(pfName);
+    if (why != null) {
+      throw new InvalidInputException("attach_nic: bridge '" + bridge + "': " + why);
+    }
+    PfSpec pf = desired.pf(new org.kvmsriov.model.PfName(pfName)).orElseThrow(() ->
+        new InvalidInputException("attach_nic: PF '" + pfName + "' is not declared in host.yaml"));
+    PartitionRequest partition = pf.mode() instanceof Mode.Ethernet ? new PartitionRequest.DefaultPartition()
+        : PartitionRequest.fromVlanId(vlan);
+    OptionalInt ethVlan = pf.mode() instanceof Mode.Ethernet ? vlanNumber(vlan) : OptionalInt.empty();
+    int position = nextPosition(name);
+    try (LedgerSession s = ledger.open(Engine.LOCK_TIMEOUT)) {
+      Set<PciAddress> inUse = new HashSet<>();
+      hypervisor.domains().stream().filter(DomainInfo::isActive)
+          .forEach(d -> d.hostdevs().forEach(h -> inUse.add(h.source())));
+      LeaseAllocator.Slot slot = LeaseAllocator.pick(pf.name(), fabric.vfMap(pf), s.state(), inUse, OptionalInt.empty(),
+          fabric::numaNode);
+      NicIdentity id = NicIdentity.of(desired.driver(), pf.mode(), position, mac);
+      Lease l = Lease.reserve(pf.name(), slot.vf(), slot.index(), name, OptionalInt.of(vmId), self, clock.instant())
+          .withIdentity(Optional.of(id.mac()), id.guid(), Optional.empty(), Optional.empty(), clock.instant());
+      s.commit(s.state().with(l));
+      boolean vfAttached = false;
+      try {
+        l = program(s, l, partition);
+        String dev = pf.mode() instanceof Mode.Ethernet
+            ? DomainXmlWriter.deviceXml(l.vf(), SriovNic.aliasFor(position), pf.mode(), Optional.of(mac))
+                .replace("</interface>", ethVlan.isPresent() ? "<vlan><tag id=\"" + ethVlan.getAsInt()
+                    + "\"/></vlan></interface>" : "</interface>")
+            : DomainXmlWriter.deviceXml(l.vf(), SriovNic.aliasFor(position), pf.mode(), Optional.empty());
+        hypervisor.attachDevice(name, dev);
+        vfAttached = true;
+        if (pf.mode() instanceof Mode.Generic) {
+          hypervisor.attachDevice(name, DomainXmlWriter.dummyXml(desired.driver(), position, mac));
+        }
+        s.commit(s.state().with(s.state().lease(l.key()).orElse(l).withState(LeaseState.ATTACHED, clock.instant()))
+            .record(history("attach-nic", l, name, "NIC " + mac + " at position " + position)));
+      } catch (RuntimeException e) {
+        if (vfAttached) {
+          try {
+            hypervisor.detachDevice(name, deviceAt(l, position), detachTimeout);
+          } catch (RuntimeException again) {
+            log.println("WARNING: VF " + l.vf() + " could not be detached again: " + again.getMessage());
+          }
+        }
+        rollBack(s, List.of(l));
+        throw e instanceof InvalidInputException ? e
+            : new DriverException("attach_nic of " + mac + " to " + name + " failed: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /**
+   * Hot-unplugs the SR-IOV NIC whose OpenNebula MAC is {@code mac} and frees its VF.
+   *
+   * @return false when no SR-IOV NIC of the domain has that MAC (an ordinary NIC: stock detach)
+   */
+  public boolean detachNic(String deployId, int vmId, MacAddress mac) {
+    String name = hypervisor.domain(deployId).map(DomainInfo::name).orElse(domainName(vmId));
+    try (LedgerSession s = ledger.open(Engine.LOCK_TIMEOUT)) {
+      Optional<Lease> match = leasesOf(s.state(), name).stream().filter(l -> l.mac().isPresent()
+          && desired.pf(l.pf()).map(pf -> NicIdentity.matches(l.mac().get(), pf.mode(), desired.driver(), mac))
+              .orElse(false)).findFirst();
+      if (match.isEmpty()) {
+        return false;
+      }
+      Lease l = match.get();
+      PfSpec pf = desired.pf(l.pf()).orElseThrow();
+      hypervisor.detachDevice(name, device(l), detachTimeout);
+      if (pf.mode() instanceof Mode.Generic) {
+        int position = l.mac().get().octet(1);
+        hypervisor.detachDevice(name, DomainXmlWriter.dummyXml(desired.driver(), position, mac), detachTimeout);
+      }
+      resetIdentity(l);
+      s.commit(s.state().without(l.key()).record(history("detach-nic", l, name, "NIC " + mac)));
+      return true;
+    }
+  }
+
+  /** The next SR-IOV NIC position of a running domain: one past the highest alias it carries. */
+  private int nextPosition(String name) {
+    int max = -1;
+    for (PciHostdev h : hypervisor.domain(name).map(DomainInfo::hostdevs).orElse(List.of())) {
+      Optional<String> alias = h.alias();
+      if (alias.isPresent() && alias.get().matches("ua-sriov-\\d{1,3}")) {
+        max = Math.max(max, Integer.parseInt(alias.get().substring("ua-sriov-".length())));
+      }
+    }
+    if (max + 1 > org.kvmsriov.model.SriovIdentity.MAX_POSITION) {
+      throw new DriverException(name + " already has " + (max + 1) + " SR-IOV NICs");
+    }
+    return max + 1;
   }
 
   // ---------------------------------------------------------------- helpers

@@ -23,6 +23,9 @@ public interface FabricView {
   /** The PF of a PCI device when it is a VF ({@code physfn}). */
   Optional<PciAddress> physfn(PciAddress device);
 
+  /** The host's NUMA nodes and their CPUs. */
+  List<org.kvmsriov.port.NumaNode> numaNodes();
+
   /** The NUMA node of a device, when the platform says. */
   OptionalInt numaNode(PciAddress device);
 

@@ -21,6 +21,7 @@ import org.kvmsriov.port.LeaseState;
 import org.kvmsriov.port.PciHostdev;
 import org.kvmsriov.testsupport.Cli;
 import org.kvmsriov.testsupport.CliRun;
+import org.kvmsriov.testsupport.ShmTempDir;
 import org.kvmsriov.testsupport.SysfsHosts;
 
 /**
@@ -30,7 +31,7 @@ import org.kvmsriov.testsupport.SysfsHosts;
  */
 class DriverCommandTest {
 
-  @TempDir Path dir;
+  @TempDir(factory = ShmTempDir.class) Path dir;
   LibvirtHypervisor keepAlive; // test:///default lives as long as one connection is open
   SysfsHosts.TwoNodeHost host;
   Path state;
@@ -229,6 +230,43 @@ class DriverCommandTest {
     CliRun r = driver("", "reboot", "one-7", "node01", "7", "node01");
     assertThat(r.exitCode()).isZero();
     assertThat(r.out()).isEqualTo("stock reboot one-7 node01 7 node01\n");
+  }
+
+  @Test
+  void attachNicThatLibvirtRefusesLeavesNoLeaseAndNoGuid() throws Exception {
+    assertThat(driver(deployment(21, "br0"), "deploy", deployFile(21).toString(), "node01", "21", "node01")
+        .exitCode()).isZero();
+    String guidFile = host.mlx4().hcaDir() + "/iov/ports/1/admin_guids/1";
+    String guidBefore = Files.readString(host.tree().path(guidFile)).strip();
+    // libvirt's test driver cannot hot-plug: the attach step itself fails, as a real refusal would
+    CliRun r = driver("", "attach_nic", "one-21", "02:00:0a:00:15:05", "sriov_ib0", "-", "sriov_partition",
+        "one-21-5", "21", "node01");
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err()).startsWith("ERROR MESSAGE --8<------\nattach_nic of 02:00:0a:00:15:05 to one-21 failed: ");
+    assertThat(leases()).isEmpty();
+    assertThat(Files.readString(host.tree().path(guidFile)).strip()).isEqualTo(guidBefore);
+  }
+
+  @Test
+  void attachNicRefusesABridgeThatIsAPath() {
+    CliRun r = driver("", "attach_nic", "one-22", "02:00:0a:00:16:05", "sriov_../etc", "-", "sriov_partition",
+        "one-22-5", "22", "node01");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("attach_nic: bridge 'sriov_../etc': PF name '../etc' is not a valid interface name");
+  }
+
+  @Test
+  void detachOfAnOrdinaryNicRunsTheStockScript() throws Exception {
+    Path stock = Files.createDirectories(dir.resolve("stock"));
+    Path detach = stock.resolve("detach_nic");
+    Files.writeString(detach, "#!/bin/sh\necho \"stock detach_nic $*\"\n");
+    detach.toFile().setExecutable(true);
+    assertThat(driver(deployment(23, "sriov_enp3s0f0", "br0"), "deploy", deployFile(23).toString(), "node01", "23",
+        "node01").exitCode()).isZero();
+    CliRun r = driver("", "detach_nic", "one-23", "02:00:0a:00:17:01", "23", "node01");
+    assertThat(r.err()).isEmpty();
+    assertThat(r.out()).isEqualTo("stock detach_nic one-23 02:00:0a:00:17:01 23 node01\n");
+    assertThat(leases()).hasSize(1);
   }
 
   static String vfList(List<PciAddress> vfs) {

@@ -48,6 +48,11 @@ public final class SysfsFabricView implements FabricView {
   }
 
   @Override
+  public List<org.kvmsriov.port.NumaNode> numaNodes() {
+    return fabric.numaNodes();
+  }
+
+  @Override
   public OptionalInt numaNode(PciAddress device) {
     return fabric.numaNode(device);
   }
