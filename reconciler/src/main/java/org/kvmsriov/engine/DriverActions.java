@@ -62,9 +62,21 @@ public final class DriverActions {
   private final PrintWriter log;
   private final Duration shutdownTimeout;
   private final Duration detachTimeout;
+  private final java.util.function.Consumer<String> steps;
 
   public DriverActions(HostState desired, Hypervisor hypervisor, FabricView fabric, Ledger ledger, LeaseOwner self,
       Clock clock, PrintWriter log, Duration shutdownTimeout, Duration detachTimeout) {
+    this(desired, hypervisor, fabric, ledger, self, clock, log, shutdownTimeout, detachTimeout, step -> { });
+  }
+
+  /**
+   * @param steps told each named step of deploy as it is reached ({@code reserved}, {@code programmed},
+   *     {@code written}, {@code created}); crash tests stop the process there
+   */
+  public DriverActions(HostState desired, Hypervisor hypervisor, FabricView fabric, Ledger ledger, LeaseOwner self,
+      Clock clock, PrintWriter log, Duration shutdownTimeout, Duration detachTimeout,
+      java.util.function.Consumer<String> steps) {
+    this.steps = steps;
     this.desired = desired;
     this.hypervisor = hypervisor;
     this.fabric = fabric;
@@ -113,6 +125,7 @@ public final class DriverActions {
     }
     try (LedgerSession s = ledger.open(Engine.LOCK_TIMEOUT)) {
       List<Lease> leases = reserve(s, name, vmId, deployment.sriovNics(), node);
+      steps.accept("reserved");
       List<VfBinding> bindings = new ArrayList<>();
       boolean created = false;
       try {
@@ -124,10 +137,13 @@ public final class DriverActions {
               : OptionalInt.empty();
           bindings.add(new VfBinding(nic, l.vf(), pf(nic).mode(), vlan));
         }
+        steps.accept("programmed");
         String domainXml = DomainXmlWriter.write(deployment, bindings, desired.driver());
         writeAtomically(file, domainXml);
+        steps.accept("written");
         hypervisor.create(domainXml);
         created = true;
+        steps.accept("created");
         LedgerState st = s.state();
         for (Lease l : leases) {
           st = st.with(s.state().lease(l.key()).orElse(l).withState(LeaseState.ATTACHED, clock.instant()));
@@ -162,8 +178,12 @@ public final class DriverActions {
       PfSpec pf = pf(nic);
       LeaseAllocator.Slot slot = LeaseAllocator.pick(pf.name(), fabric.vfMap(pf), st, inUse, numa, fabric::numaNode);
       NicIdentity id = NicIdentity.of(desired.driver(), pf.mode(), nic.position(), nic.mac());
+      // The VF's GUID as found, recorded with the lease before anything is written, so whatever
+      // kills us afterwards, releasing the lease puts it back.
+      Optional<org.kvmsriov.model.Guid> original = id.guid().isPresent()
+          ? fabric.portGuid(pf, slot.index()) : Optional.empty();
       Lease l = Lease.reserve(pf.name(), slot.vf(), slot.index(), name, OptionalInt.of(vmId), self, clock.instant())
-          .withIdentity(Optional.of(id.mac()), id.guid(), Optional.empty(), Optional.empty(), clock.instant());
+          .withIdentity(Optional.of(id.mac()), id.guid(), original, Optional.empty(), clock.instant());
       st = st.with(l);
       out.add(l);
     }
@@ -179,10 +199,8 @@ public final class DriverActions {
     if (!(pf.mode() instanceof Mode.MlnxOfed2) || l.guid().isEmpty()) {
       return l;
     }
-    Optional<org.kvmsriov.model.Guid> original = fabric.portGuid(pf, l.vfIndex());
-    // Record what to restore before touching the VF, so a crash here still restores it.
-    Lease withOriginal = l.withIdentity(l.mac(), l.guid(), original, l.pkey(), clock.instant());
-    s.commit(s.state().with(withOriginal));
+    Optional<org.kvmsriov.model.Guid> original = l.originalGuid();
+    Lease withOriginal = l;
     fabric.programGuid(pf, l.vfIndex(), l.guid().get());
     Optional<List<Optional<Pkey>>> table = fabric.portPkeys(pf);
     if (table.isEmpty()) {
@@ -344,8 +362,9 @@ public final class DriverActions {
             fabric::numaNode);
         Optional<org.kvmsriov.model.Guid> guid = pf.mode() instanceof Mode.MlnxOfed2
             ? Optional.of(new org.kvmsriov.model.Guid(nic.mac().value())) : Optional.empty();
+        Optional<org.kvmsriov.model.Guid> original = guid.isPresent() ? fabric.portGuid(pf, slot.index()) : Optional.empty();
         Lease l = Lease.reserve(pf.name(), slot.vf(), slot.index(), name, OptionalInt.of(vmId), self, clock.instant())
-            .withIdentity(Optional.of(nic.mac()), guid, Optional.empty(), Optional.empty(), clock.instant());
+            .withIdentity(Optional.of(nic.mac()), guid, original, Optional.empty(), clock.instant());
         st = st.with(l);
         leases.add(l);
       }
@@ -437,8 +456,10 @@ public final class DriverActions {
       LeaseAllocator.Slot slot = LeaseAllocator.pick(pf.name(), fabric.vfMap(pf), s.state(), inUse, OptionalInt.empty(),
           fabric::numaNode);
       NicIdentity id = NicIdentity.of(desired.driver(), pf.mode(), position, mac);
+      Optional<org.kvmsriov.model.Guid> original = id.guid().isPresent()
+          ? fabric.portGuid(pf, slot.index()) : Optional.empty();
       Lease l = Lease.reserve(pf.name(), slot.vf(), slot.index(), name, OptionalInt.of(vmId), self, clock.instant())
-          .withIdentity(Optional.of(id.mac()), id.guid(), Optional.empty(), Optional.empty(), clock.instant());
+          .withIdentity(Optional.of(id.mac()), id.guid(), original, Optional.empty(), clock.instant());
       s.commit(s.state().with(l));
       boolean vfAttached = false;
       try {
