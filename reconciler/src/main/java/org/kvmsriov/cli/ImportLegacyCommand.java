@@ -26,9 +26,10 @@ import picocli.CommandLine.Spec;
     header = "Turn the OpenNebula SR-IOV add-on's vf_maps/, kvmrc and lock folder into host.yaml.",
     description = {"Prints an equivalent host.yaml on stdout. Every line the add-on's files hold is",
         "checked; a bad one is reported as FILE:LINE:COL and nothing is printed (exit 2).",
-        "With --adopt, the lock folder's VFs also become leases in the ledger (--ledger-dir):",
-        "reserved, holder unidentified until the reconciler finds the domain holding each VF.",
-        "Refused (exit 1, nothing adopted) when the ledger already has a lease for any of them."})
+        "With --adopt, the lock folder's VFs also become leases in the ledger",
+        "(--ledger-dir): reserved, holder unidentified until the reconciler finds the",
+        "domain holding each VF. Refused (exit 1, nothing adopted) when the ledger",
+        "already has a lease for any of them."})
 final class ImportLegacyCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;

@@ -18,6 +18,8 @@ import org.kvmsriov.port.HistoryEntry;
 import org.kvmsriov.port.Hypervisor;
 import org.kvmsriov.port.HypervisorException;
 import org.kvmsriov.port.Lease;
+import org.kvmsriov.port.LeaseKey;
+import org.kvmsriov.port.LeaseOwner;
 import org.kvmsriov.port.LedgerSession;
 import org.kvmsriov.port.LedgerState;
 import org.kvmsriov.port.ParkedNic;
@@ -101,14 +103,14 @@ final class LeasesCommand implements Callable<Integer> {
     }
 
     private static String owner(Lease l) {
-      return l.owner().accept(new org.kvmsriov.port.LeaseOwner.Visitor<String>() {
+      return l.owner().accept(new LeaseOwner.Visitor<String>() {
         @Override
-        public String process(org.kvmsriov.port.LeaseOwner.Process p) {
+        public String process(LeaseOwner.Process p) {
           return "pid " + p.pid();
         }
 
         @Override
-        public String imported(org.kvmsriov.port.LeaseOwner.Imported i) {
+        public String imported(LeaseOwner.Imported i) {
           return "add-on";
         }
       });
@@ -174,7 +176,7 @@ final class LeasesCommand implements Callable<Integer> {
         LedgerState st = s.state();
         Optional<Lease> found = vf.index().isPresent()
             ? st.leaseOfIndex(pf, vf.index().get())
-            : st.lease(new org.kvmsriov.port.LeaseKey(pf, vf.address().get()));
+            : st.lease(new LeaseKey(pf, vf.address().get()));
         if (found.isEmpty()) {
           String elsewhere = vf.address().flatMap(st::leaseOfVf)
               .map(l -> " (it is leased under " + l.pf() + ")").orElse("");

@@ -32,10 +32,11 @@ import tools.jackson.databind.node.ObjectNode;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
     header = "Per PF: total, free and leased VFs, who holds them, and drift.",
-    description = {"Reads host.yaml, the PFs' VF maps (listed, or discovered under --sysfs-root), the",
-        "ledger (without waiting for its lock) and libvirt's running domains; changes nothing.",
-        "Lists every VF that is leased or held by a running domain. Exit 1 when libvirt cannot",
-        "be asked (what the ledger says is still printed)."})
+    description = {"Reads host.yaml, the PFs' VF maps (listed, or discovered under",
+        "--sysfs-root), the ledger (without waiting for its lock) and libvirt's running",
+        "domains; changes nothing. Lists every VF that is leased or held by a running",
+        "domain. Exit 1 when libvirt cannot be asked (what the ledger says is still",
+        "printed)."})
 final class StatusCommand implements Callable<Integer> {
 
   static final JsonMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
@@ -81,12 +82,16 @@ final class StatusCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Each PF's VFs in index order: host.yaml's list, or the PF's virtfn links under --sysfs-root. */
+  /**
+   * Each PF's VFs in index order: host.yaml's list, or the PF's virtfn links under --sysfs-root
+   * (found by its PCI address when host.yaml gives one, else by its interface name).
+   */
   static Map<PfName, List<PciAddress>> vfMaps(HostState host, GlobalOptions global) {
     Map<PfName, List<PciAddress>> maps = new LinkedHashMap<>();
     for (PfSpec pf : host.pfs()) {
       List<PciAddress> vfs = pf.vfs() instanceof VfSource.Listed l ? l.addresses()
-          : VirtfnLinks.vfs(global.sysfsRoot(), pf.name());
+          : pf.pciAddress().map(a -> VirtfnLinks.vfs(global.sysfsRoot(), a))
+              .orElseGet(() -> VirtfnLinks.vfs(global.sysfsRoot(), pf.name()));
       maps.put(pf.name(), vfs);
     }
     return maps;

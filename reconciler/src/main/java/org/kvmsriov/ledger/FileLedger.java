@@ -166,8 +166,8 @@ public final class FileLedger implements Ledger {
   }
 
   private LedgerException lockedFor(Duration timeout) {
-    return new LedgerException("ledger " + dir + " is locked by another kvm-sriov process for more than "
-        + Math.max(1, (timeout.toMillis() + 999) / 1000) + "s");
+    return new LedgerException("ledger is locked by another kvm-sriov process for more than "
+        + Math.max(1, (timeout.toMillis() + 999) / 1000) + "s (" + dir.resolve(LOCK) + ")");
   }
 
   /** Only called under the lock: no commit is in progress, so a temporary file is a crash's. */

@@ -5,5 +5,15 @@
  * org.kvmsriov.port.GuidProgrammer} and {@link org.kvmsriov.port.PkeyMapper} strategies, and
  * {@code Ledger} (VF leases). Adapters live in {@code org.kvmsriov.adapters.*} and {@code
  * org.kvmsriov.ledger}; nothing in {@code model}, {@code plan} or {@code port} does I/O.
+ *
+ * <p>The ledger's values live here with its port, so the engine needs no adapter to reason
+ * about them:
+ *
+ * <pre>
+ * LedgerState = leases: (PfName, PciAddress) -&gt; Lease, parked: ParkedNic*, history: HistoryEntry*
+ * Lease       = pf, vf, vfIndex, domain?, vmId?, mac?, guid?, originalGuid?, pkey?, LeaseState,
+ *               LeaseOwner, createdAt, updatedAt
+ * LeaseOwner  = Process(pid, startTime?, bootId) | Imported(lock file)
+ * </pre>
  */
 package org.kvmsriov.port;

@@ -130,6 +130,27 @@ class StatusCommandTest {
   }
 
   @Test
+  void discoversTheVfsOfAPfWithoutANetworkInterfaceByItsPciAddress() throws Exception {
+    // an NVMe PF: no sys/class/net entry, only sys/bus/pci/devices/<address> -> the device
+    Path devices = Files.createDirectories(w.sysfs.resolve("sys/bus/pci/devices"));
+    Files.createSymbolicLink(devices.resolve("0000:08:00.0"), Path.of("../../../devices/pci0000:00/0000:08:00.0"));
+    Files.writeString(w.state, """
+        version: 1
+        pfs:
+          nvme0:
+            mode: generic
+            pci_address: 0000:08:00.0
+            discover: true
+        """);
+    CliRun r = w.run("status");
+    assertThat(r.err()).isEmpty();
+    // the lease was taken under the name enp8s0f0, so for nvme0 the VF is held without a lease
+    assertThat(r.out()).contains("nvme0 (generic): 3 VFs, 2 free, 0 leased, 1 in use without a lease",
+        "  1   0000:08:00.2  -      -          one-50",
+        "stray lease: enp8s0f0 VF 1 (0000:08:00.2) leased to one-50");
+  }
+
+  @Test
   void refusesAnInvalidHostYaml() throws Exception {
     Files.writeString(w.state, "version: 1\npfs:\n  ib0:\n    mode: nope\n");
     CliRun r = w.run("status");

@@ -120,7 +120,7 @@ class FileLedgerTest {
       // another instance in this JVM: the OS lock's in-JVM form (OverlappingFileLockException)
       assertThatThrownBy(() -> new FileLedger(tmp).open(Duration.ofMillis(1500)))
           .isInstanceOf(LedgerException.class)
-          .hasMessage("ledger " + tmp + " is locked by another kvm-sriov process for more than 2s");
+          .hasMessage("ledger is locked by another kvm-sriov process for more than 2s (" + tmp.resolve("lock") + ")");
       assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(1500));
       assertThat(held.state().leases()).hasSize(1);
     }
