@@ -167,23 +167,13 @@ public final class DriverActions {
   /** Leases one VF per NIC, all or none, committed before anything else happens. */
   private List<Lease> reserve(LedgerSession s, String name, int vmId, List<SriovNic> nics, OptionalInt numa) {
     LedgerState st = s.state();
-    Set<PciAddress> inUse = new HashSet<>();
-    for (DomainInfo d : hypervisor.domains()) {
-      if (d.isActive()) {
-        d.hostdevs().stream().map(PciHostdev::source).forEach(inUse::add);
-      }
-    }
+    Set<PciAddress> inUse = inUse();
     List<Lease> out = new ArrayList<>();
     for (SriovNic nic : nics) {
       PfSpec pf = pf(nic);
       LeaseAllocator.Slot slot = LeaseAllocator.pick(pf.name(), fabric.vfMap(pf), st, inUse, numa, fabric::numaNode);
       NicIdentity id = NicIdentity.of(desired.driver(), pf.mode(), nic.position(), nic.mac());
-      // The VF's GUID as found, recorded with the lease before anything is written, so whatever
-      // kills us afterwards, releasing the lease puts it back.
-      Optional<org.kvmsriov.model.Guid> original = id.guid().isPresent()
-          ? fabric.portGuid(pf, slot.index()) : Optional.empty();
-      Lease l = Lease.reserve(pf.name(), slot.vf(), slot.index(), name, OptionalInt.of(vmId), self, clock.instant())
-          .withIdentity(Optional.of(id.mac()), id.guid(), original, Optional.empty(), clock.instant());
+      Lease l = newLease(pf, slot, name, vmId, id);
       st = st.with(l);
       out.add(l);
     }
@@ -352,19 +342,14 @@ public final class DriverActions {
       List<ParkedNic> parked = s.state().parkedOf(name);
       List<Lease> leases = new ArrayList<>();
       LedgerState st = s.state();
-      Set<PciAddress> inUse = new HashSet<>();
-      hypervisor.domains().stream().filter(DomainInfo::isActive)
-          .forEach(d -> d.hostdevs().forEach(h -> inUse.add(h.source())));
+      Set<PciAddress> inUse = inUse();
       for (ParkedNic nic : parked) {
         PfSpec pf = desired.pf(nic.pf()).orElseThrow(() -> new DriverException("PF " + nic.pf() + " of a parked NIC"
             + " is no longer declared in host.yaml"));
         LeaseAllocator.Slot slot = LeaseAllocator.pick(pf.name(), fabric.vfMap(pf), st, inUse, OptionalInt.empty(),
             fabric::numaNode);
-        Optional<org.kvmsriov.model.Guid> guid = pf.mode() instanceof Mode.MlnxOfed2
-            ? Optional.of(new org.kvmsriov.model.Guid(nic.mac().value())) : Optional.empty();
-        Optional<org.kvmsriov.model.Guid> original = guid.isPresent() ? fabric.portGuid(pf, slot.index()) : Optional.empty();
-        Lease l = Lease.reserve(pf.name(), slot.vf(), slot.index(), name, OptionalInt.of(vmId), self, clock.instant())
-            .withIdentity(Optional.of(nic.mac()), guid, original, Optional.empty(), clock.instant());
+        Lease l = newLease(pf, slot, name, vmId, new NicIdentity(nic.mac(), pf.mode() instanceof Mode.MlnxOfed2
+            ? Optional.of(new org.kvmsriov.model.Guid(nic.mac().value())) : Optional.empty()));
         st = st.with(l);
         leases.add(l);
       }
@@ -450,16 +435,9 @@ public final class DriverActions {
     OptionalInt ethVlan = pf.mode() instanceof Mode.Ethernet ? vlanNumber(vlan) : OptionalInt.empty();
     int position = nextPosition(name);
     try (LedgerSession s = ledger.open(Engine.LOCK_TIMEOUT)) {
-      Set<PciAddress> inUse = new HashSet<>();
-      hypervisor.domains().stream().filter(DomainInfo::isActive)
-          .forEach(d -> d.hostdevs().forEach(h -> inUse.add(h.source())));
-      LeaseAllocator.Slot slot = LeaseAllocator.pick(pf.name(), fabric.vfMap(pf), s.state(), inUse, OptionalInt.empty(),
+      LeaseAllocator.Slot slot = LeaseAllocator.pick(pf.name(), fabric.vfMap(pf), s.state(), inUse(), OptionalInt.empty(),
           fabric::numaNode);
-      NicIdentity id = NicIdentity.of(desired.driver(), pf.mode(), position, mac);
-      Optional<org.kvmsriov.model.Guid> original = id.guid().isPresent()
-          ? fabric.portGuid(pf, slot.index()) : Optional.empty();
-      Lease l = Lease.reserve(pf.name(), slot.vf(), slot.index(), name, OptionalInt.of(vmId), self, clock.instant())
-          .withIdentity(Optional.of(id.mac()), id.guid(), original, Optional.empty(), clock.instant());
+      Lease l = newLease(pf, slot, name, vmId, NicIdentity.of(desired.driver(), pf.mode(), position, mac));
       s.commit(s.state().with(l));
       boolean vfAttached = false;
       try {
@@ -534,6 +512,25 @@ public final class DriverActions {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** VFs a running domain holds, leased or not: observed truth wins over the ledger. */
+  private Set<PciAddress> inUse() {
+    Set<PciAddress> inUse = new HashSet<>();
+    hypervisor.domains().stream().filter(DomainInfo::isActive)
+        .forEach(d -> d.hostdevs().forEach(h -> inUse.add(h.source())));
+    return inUse;
+  }
+
+  /**
+   * A reserved lease with its identity and, for InfiniBand, the VF's GUID as found: recorded with
+   * the lease before anything is written, so whatever kills us afterwards, releasing puts it back.
+   */
+  private Lease newLease(PfSpec pf, LeaseAllocator.Slot slot, String name, int vmId, NicIdentity id) {
+    Optional<org.kvmsriov.model.Guid> original = id.guid().isPresent()
+        ? fabric.portGuid(pf, slot.index()) : Optional.empty();
+    return Lease.reserve(pf.name(), slot.vf(), slot.index(), name, OptionalInt.of(vmId), self, clock.instant())
+        .withIdentity(Optional.of(id.mac()), id.guid(), original, Optional.empty(), clock.instant());
+  }
 
   private PfSpec pf(SriovNic nic) {
     return desired.pf(nic.pf()).orElseThrow();
