@@ -127,6 +127,64 @@ class GuestHookIdentityTest {
     assertThat(matched).isEqualTo(expected);
   }
 
+  /**
+   * The whole chain: {@code kvm-sriov driver deploy} (libvirt's test driver, a ConnectX-3 and an
+   * 82599 in a sysfs fixture) writes GUIDs into the VFs' alias GUID entries and dummy MACs into the
+   * domain XML; the guest's interfaces carry exactly those; the hook matches them to the context.
+   */
+  @Test
+  void whatDeployWritesIsMatchedByTheHookToTheRightNics() throws Exception {
+    org.kvmsriov.adapters.libvirt.LibvirtHypervisor keepAlive =
+        org.kvmsriov.adapters.libvirt.LibvirtHypervisor.open("test:///default");
+    try {
+      org.kvmsriov.testsupport.SysfsHosts.TwoNodeHost host =
+          org.kvmsriov.testsupport.SysfsHosts.twoNodeHost(tmp.resolve("hostroot"), false);
+      List<org.kvmsriov.model.PciAddress> ib = host.mlx4().vfs();
+      Path state = tmp.resolve("host.yaml");
+      Files.writeString(state, ("version: 1\nlibvirt_uri: test:///default\ndriver: {mac_prefix: \"aa\"}\npfs:\n"
+          + "  ib0: {mode: mlnx_ofed2, ofed: {port: 1}, vfs: [%s, %s, %s]}\n"
+          + "  enp3s0f0: {mode: generic, discover: true}\n").formatted(ib.get(0), ib.get(1), ib.get(2)));
+      StringBuilder nics = new StringBuilder();
+      String[] bridges = {"br0", "sriov_ib0", "br0", "sriov_ib0", "sriov_ib0"};
+      for (int i = 0; i < VM.size(); i++) {
+        nics.append("<interface type='bridge'><source bridge='").append(bridges[i]).append("'/><mac address='")
+            .append(VM.get(i).mac()).append("'/></interface>");
+      }
+      String xml = "<domain type='kvm'><name>one-61</name><vcpu>1</vcpu><memory>65536</memory><os><type arch='x86_64'>"
+          + "hvm</type></os><devices>" + nics + "</devices></domain>";
+      Path file = tmp.resolve("ds/61/deployment.0");
+      org.kvmsriov.testsupport.CliRun r = org.kvmsriov.testsupport.Cli.runWithStdin(
+          org.kvmsriov.cli.HypervisorConnector.libvirt(), java.time.Clock.systemUTC(), xml, "driver",
+          "--state", state.toString(), "--ledger-dir", tmp.resolve("ledger").toString(),
+          "--sysfs-root", host.tree().root().toString(), "deploy", file.toString(), "node01", "61", "node01");
+      assertThat(r.exitCode()).as(r.err()).isZero();
+
+      // The guest: one IPoIB interface per leased VF, carrying the GUID deploy wrote, in VF order
+      // (unrelated to NIC order); the ordinary NICs as virtio.
+      Path sysfs = tmp.resolve("sys");
+      Map<String, String> expected = new LinkedHashMap<>();
+      var leases = new org.kvmsriov.ledger.FileLedger(tmp.resolve("ledger")).snapshot().leases().values();
+      assertThat(leases).hasSize(3);
+      for (var lease : leases) {
+        String admin = Files.readString(host.tree().path(host.mlx4().hcaDir() + "/iov/ports/1/admin_guids/"
+            + (lease.vfIndex() + 1))).strip();
+        String guid = new org.kvmsriov.model.Guid(Long.parseUnsignedLong(admin, 16)).toColons();
+        String ifname = "ib" + lease.vfIndex();
+        fixture(sysfs, "ipoib", ifname, guid, String.format("0000:00:%02x.0", 0x10 + lease.vfIndex()), "mlx4_core");
+        Nic owner = VM.stream().filter(n -> n.sriov() && MacAddress.parse(n.mac()).lowFourOctets()
+            == (Long.parseUnsignedLong(admin, 16) & 0xffff_ffffL)).findFirst().orElseThrow();
+        expected.put(ifname, owner.name());
+      }
+      fixture(sysfs, "virtio-net", "eth0", VM.get(0).mac(), "0000:00:03.0");
+      fixture(sysfs, "virtio-net", "eth2", VM.get(2).mac(), "0000:00:04.0");
+
+      assertThat(runHook(sysfs, null)).isEqualTo(expected);
+      assertThat(expected.values()).containsExactlyInAnyOrder("ETH1", "ETH3", "ETH4");
+    } finally {
+      keepAlive.close();
+    }
+  }
+
   private Map<String, String> runHook(Path sysfs, String prefix) throws Exception {
     return runHook(sysfs, VM, prefix);
   }
