@@ -68,6 +68,7 @@ final class DriverCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try {
+      SudoGuard.refuseOptionsUnderSudo(spec, System.getenv());
       return run();
     } catch (InvalidInputException e) {
       frame(e.getMessage());

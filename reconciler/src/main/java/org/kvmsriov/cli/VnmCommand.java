@@ -49,6 +49,7 @@ final class VnmCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
     try {
+      SudoGuard.refuseOptionsUnderSudo(spec, System.getenv());
       if (!STEPS.contains(step)) {
         throw new InvalidInputException("unknown network driver step '" + step + "'; known: " + String.join(" ", STEPS));
       }
