@@ -100,6 +100,18 @@ final class DriverCommand implements Callable<Integer> {
       return stock(action, args, readStdin());
     }
     byte[] input = readStdin();
+    if (req instanceof DriverRequest.Migrate m) {
+      // A VM without VFs migrates the stock way; one with VFs needs the destination's VFs
+      // reserved first, which this version does not do: refuse rather than strand its VFs.
+      boolean hasVfs = new org.kvmsriov.ledger.FileLedger(global.ledgerDir()).snapshot().leases().values().stream()
+          .anyMatch(l -> l.domain().map(DriverActions.domainName(m.vmId())::equals).orElse(false));
+      if (!hasVfs) {
+        return stock(action, args, input);
+      }
+      throw new org.kvmsriov.engine.DriverException("live migration of " + DriverActions.domainName(m.vmId())
+          + ", which holds SR-IOV VFs, is not supported by this version of kvm-sriov; stop or undeploy the VM"
+          + " and resume it on " + m.destHost() + " instead");
+    }
     try (EngineSession s = EngineSession.open(global, connector, clock)) {
       ProcessOwners owners = new ProcessOwners(Path.of("/"));
       DriverActions actions = new DriverActions(s.host(), s.hypervisor(), s.fabric(), s.ledger(), owners.current(),
