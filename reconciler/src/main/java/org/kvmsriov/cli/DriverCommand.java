@@ -58,11 +58,18 @@ final class DriverCommand implements Callable<Integer> {
   private final HypervisorConnector connector;
   private final Clock clock;
   private final InputStream stdin;
+  private final org.kvmsriov.engine.RemoteDriver remote;
 
   DriverCommand(HypervisorConnector connector, Clock clock, InputStream stdin) {
+    this(connector, clock, stdin, new org.kvmsriov.engine.SshRemoteDriver(300));
+  }
+
+  /** @param remote how migrate reaches kvm-sriov on the destination (tests run it in-process) */
+  DriverCommand(HypervisorConnector connector, Clock clock, InputStream stdin, org.kvmsriov.engine.RemoteDriver remote) {
     this.connector = connector;
     this.clock = clock;
     this.stdin = stdin;
+    this.remote = remote;
   }
 
   @Override
@@ -101,16 +108,12 @@ final class DriverCommand implements Callable<Integer> {
     }
     byte[] input = readStdin();
     if (req instanceof DriverRequest.Migrate m) {
-      // A VM without VFs migrates the stock way; one with VFs needs the destination's VFs
-      // reserved first, which this version does not do: refuse rather than strand its VFs.
+      // A VM without VFs migrates the stock way.
       boolean hasVfs = new org.kvmsriov.ledger.FileLedger(global.ledgerDir()).snapshot().leases().values().stream()
           .anyMatch(l -> l.domain().map(DriverActions.domainName(m.vmId())::equals).orElse(false));
       if (!hasVfs) {
         return stock(action, args, input);
       }
-      throw new org.kvmsriov.engine.DriverException("live migration of " + DriverActions.domainName(m.vmId())
-          + ", which holds SR-IOV VFs, is not supported by this version of kvm-sriov; stop or undeploy the VM"
-          + " and resume it on " + m.destHost() + " instead");
     }
     try (EngineSession s = EngineSession.open(global, connector, clock)) {
       ProcessOwners owners = new ProcessOwners(Path.of("/"));
@@ -132,6 +135,14 @@ final class DriverCommand implements Callable<Integer> {
         actions.save(d.deployId(), d.checkpoint(), d.vmId());
       } else if (req instanceof DriverRequest.Restore d) {
         actions.restore(d.checkpoint(), d.deployId(), d.vmId());
+      } else if (req instanceof DriverRequest.Migrate d) {
+        actions.migrate(d.deployId(), d.destHost(), d.vmId(), remote);
+      } else if (req instanceof DriverRequest.MigrateInReserve d) {
+        actions.migrateInReserve(d.vmId(), d.nics());
+      } else if (req instanceof DriverRequest.MigrateInAttach d) {
+        actions.migrateInAttach(d.vmId());
+      } else if (req instanceof DriverRequest.MigrateInAbort d) {
+        actions.migrateInAbort(d.vmId());
       } else if (req instanceof DriverRequest.AttachNic d) {
         Optional<String> vlan = input.length == 0 ? Optional.empty()
             : VmTemplate.parse(new String(input, StandardCharsets.UTF_8)).nics().stream()

@@ -49,6 +49,27 @@ public sealed interface DriverRequest {
 
   record Poll(String deployId, int vmId) implements DriverRequest {}
 
+  /** One NIC of a VM migrating in: its PF, position and identity MAC, and partition if mapped. */
+  record IncomingNic(org.kvmsriov.model.PfName pf, int position, MacAddress mac, java.util.Optional<org.kvmsriov.model.Pkey> pkey) {
+    /** {@code <pf>/<position>/<mac>[/<pkey>]}, the argv form migrate passes to the destination. */
+    public String token() {
+      return pf + "/" + position + "/" + mac + pkey.map(k -> "/" + k).orElse("");
+    }
+  }
+
+  /** Destination side of a migration (kvm-sriov's own, not OpenNebula's): lease VFs for the NICs. */
+  record MigrateInReserve(int vmId, List<IncomingNic> nics) implements DriverRequest {
+    public MigrateInReserve {
+      nics = List.copyOf(nics);
+    }
+  }
+
+  /** Destination side: attach the reserved VFs to the arrived domain. */
+  record MigrateInAttach(int vmId) implements DriverRequest {}
+
+  /** Destination side: give the reserved VFs back (the migration failed). */
+  record MigrateInAbort(int vmId) implements DriverRequest {}
+
   /** A stock action: the deploy id is its first argument. */
   record Passthrough(String action, List<String> args, int vmId) implements DriverRequest {
     public Passthrough {
@@ -78,6 +99,15 @@ public sealed interface DriverRequest {
       case "attach_nic" -> new AttachNic(a.deployId(0), a.mac(1), a.text(2, "bridge"), a.vmId(6));
       case "detach_nic" -> new DetachNic(a.deployId(0), a.mac(1), a.vmId(2));
       case "poll" -> new Poll(a.deployId(0), a.vmId(2));
+      case "migrate_in_reserve" -> {
+        List<IncomingNic> nics = new java.util.ArrayList<>();
+        for (int i = 1; i < argv.size(); i++) {
+          nics.add(a.incoming(i));
+        }
+        yield new MigrateInReserve(a.vmId(0), nics);
+      }
+      case "migrate_in_attach" -> new MigrateInAttach(a.vmId(0));
+      case "migrate_in_abort" -> new MigrateInAbort(a.vmId(0));
       default -> {
         if (!STOCK.contains(action)) {
           throw new InvalidInputException("unknown driver action '" + action + "'; known: "
@@ -143,6 +173,20 @@ public sealed interface DriverRequest {
             + " without '.' or '..' parts");
       }
       return p;
+    }
+
+    IncomingNic incoming(int i) {
+      String v = text(i, "incoming NIC");
+      String[] f = v.split("/", -1);
+      try {
+        if ((f.length != 3 && f.length != 4) || !f[1].matches("\\d{1,3}")) {
+          throw new IllegalArgumentException("expected <pf>/<position>/<mac>[/<pkey>]");
+        }
+        return new IncomingNic(new org.kvmsriov.model.PfName(f[0]), Integer.parseInt(f[1]), MacAddress.parse(f[2]),
+            f.length == 4 ? java.util.Optional.of(org.kvmsriov.model.Pkey.parse(f[3])) : java.util.Optional.empty());
+      } catch (IllegalArgumentException e) {
+        throw new InvalidInputException(action + ": incoming NIC '" + v + "': " + e.getMessage());
+      }
     }
 
     MacAddress mac(int i) {

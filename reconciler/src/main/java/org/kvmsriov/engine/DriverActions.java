@@ -413,6 +413,150 @@ public final class DriverActions {
     return fallback;
   }
 
+  // ---------------------------------------------------------------- migrate
+
+  /**
+   * Live-migrates a VM holding VFs: VFs are reserved on the destination first (its own
+   * kvm-sriov, over {@code remote}), detached here, the domain migrated, the VFs attached there
+   * and released here. If a step before the domain has moved fails, the VFs are attached here
+   * again and the destination's reservation is given back.
+   */
+  public void migrate(String deployId, String destHost, int vmId, RemoteDriver remote) {
+    String name = hypervisor.domain(deployId).map(DomainInfo::name).orElse(domainName(vmId));
+    try (LedgerSession s = ledger.open(Engine.LOCK_TIMEOUT)) {
+      List<Lease> mine = leasesOf(s.state(), name);
+      List<String> reserve = new ArrayList<>(List.of("migrate_in_reserve", Integer.toString(vmId)));
+      for (int i = 0; i < mine.size(); i++) {
+        Lease l = mine.get(i);
+        reserve.add(new org.kvmsriov.driver.DriverRequest.IncomingNic(l.pf(), position(l, i), l.mac().orElseThrow(),
+            l.pkey()).token());
+      }
+      remote.call(destHost, reserve); // nothing has changed here if the destination refuses
+      LedgerState st = s.state();
+      for (Lease l : mine) {
+        st = st.with(l.withState(LeaseState.MIGRATING_OUT, clock.instant()));
+      }
+      s.commit(st);
+      List<Lease> detached = new ArrayList<>();
+      try {
+        for (Lease l : mine) {
+          hypervisor.detachDevice(name, device(l), detachTimeout);
+          detached.add(l);
+        }
+        // Client-driven like OpenNebula's stock kvm migrate; the VF-less live XML goes along.
+        hypervisor.migrate(name, "qemu+ssh://" + destHost + "/system", false, Optional.empty());
+      } catch (RuntimeException e) {
+        List<String> notBack = new ArrayList<>();
+        LedgerState back = s.state();
+        for (Lease l : mine) {
+          try {
+            if (detached.contains(l)) {
+              hypervisor.attachDevice(name, device(l));
+            }
+          } catch (RuntimeException again) {
+            notBack.add(l.vf().toString()); // still leased ATTACHED: the reconciler re-attaches it
+          }
+          back = back.with(s.state().lease(l.key()).orElse(l).withState(LeaseState.ATTACHED, clock.instant()));
+        }
+        s.commit(back);
+        try {
+          remote.call(destHost, List.of("migrate_in_abort", Integer.toString(vmId)));
+        } catch (RuntimeException abort) {
+          log.println("WARNING: the reservation on " + destHost + " could not be given back (" + abort.getMessage()
+              + "); its reconciler releases it after the grace period");
+        }
+        throw new DriverException("migration of " + name + " to " + destHost + " failed: " + e.getMessage()
+            + (notBack.isEmpty() ? "; it runs here with its VFs" : "; VFs " + notBack + " will be re-attached here by the reconciler"), e);
+      }
+      try {
+        remote.call(destHost, List.of("migrate_in_attach", Integer.toString(vmId)));
+      } catch (RuntimeException e) {
+        log.println("WARNING: " + name + " runs on " + destHost + " but its VFs could not be attached there ("
+            + e.getMessage() + "); the reconciler there re-attaches them");
+      }
+      LedgerState gone = s.state();
+      for (Lease l : mine) {
+        try {
+          resetIdentity(l);
+        } catch (RuntimeException e) {
+          log.println("WARNING: VF " + l.vf() + " could not be reset: " + e.getMessage());
+        }
+        gone = gone.without(l.key()).record(history("migrate", l, name, "moved to " + destHost));
+      }
+      s.commit(gone);
+    }
+  }
+
+  /** Destination: leases and programs a VF for each incoming NIC, all or none. */
+  public void migrateInReserve(int vmId, List<org.kvmsriov.driver.DriverRequest.IncomingNic> nics) {
+    String name = domainName(vmId);
+    try (LedgerSession s = ledger.open(Engine.LOCK_TIMEOUT)) {
+      if (!leasesOf(s.state(), name).isEmpty()) {
+        throw new DriverException(name + " already holds VFs on this host");
+      }
+      LedgerState st = s.state();
+      Set<PciAddress> inUse = inUse();
+      List<Lease> taken = new ArrayList<>();
+      for (org.kvmsriov.driver.DriverRequest.IncomingNic nic : nics) {
+        PfSpec pf = desired.pf(nic.pf()).orElseThrow(() -> new DriverException("PF " + nic.pf()
+            + " is not declared in this host's host.yaml"));
+        LeaseAllocator.Slot slot = LeaseAllocator.pick(pf.name(), fabric.vfMap(pf), st, inUse, OptionalInt.empty(),
+            fabric::numaNode);
+        Lease l = newLease(pf, slot, name, vmId, new NicIdentity(nic.mac(), pf.mode() instanceof Mode.MlnxOfed2
+            ? Optional.of(new org.kvmsriov.model.Guid(nic.mac().value())) : Optional.empty()))
+            .withState(LeaseState.MIGRATING_IN, clock.instant());
+        st = st.with(l);
+        taken.add(l);
+      }
+      s.commit(st);
+      try {
+        for (int i = 0; i < taken.size(); i++) {
+          PartitionRequest p = nics.get(i).pkey().filter(k -> k.partition() != 0x7fff)
+              .<PartitionRequest>map(k -> new PartitionRequest.Partition(k.partition()))
+              .orElse(new PartitionRequest.DefaultPartition());
+          program(s, taken.get(i), p);
+        }
+      } catch (RuntimeException e) {
+        rollBack(s, taken);
+        throw e;
+      }
+    }
+  }
+
+  /** Destination: attaches the VFs reserved for the domain that has arrived. */
+  public void migrateInAttach(int vmId) {
+    String name = domainName(vmId);
+    try (LedgerSession s = ledger.open(Engine.LOCK_TIMEOUT)) {
+      List<String> failed = new ArrayList<>();
+      LedgerState st = s.state();
+      for (Lease l : leasesOf(st, name)) {
+        if (l.state() != LeaseState.MIGRATING_IN) {
+          continue;
+        }
+        try {
+          hypervisor.attachDevice(name, device(l));
+          st = st.with(l.withState(LeaseState.ATTACHED, clock.instant()))
+              .record(history("migrate-in", l, name, "VF attached after migration"));
+        } catch (RuntimeException e) {
+          failed.add(l.vf() + ": " + e.getMessage());
+        }
+      }
+      s.commit(st);
+      if (!failed.isEmpty()) {
+        throw new DriverException("VFs not attached to " + name + " (the reconciler retries): "
+            + String.join("; ", failed));
+      }
+    }
+  }
+
+  /** Destination: gives back what {@link #migrateInReserve} took. */
+  public void migrateInAbort(int vmId) {
+    String name = domainName(vmId);
+    try (LedgerSession s = ledger.open(Engine.LOCK_TIMEOUT)) {
+      rollBack(s, leasesOf(s.state(), name).stream().filter(l -> l.state() == LeaseState.MIGRATING_IN).toList());
+    }
+  }
+
   // ---------------------------------------------------------------- attach_nic, detach_nic
 
   /**

@@ -138,7 +138,9 @@ public final class Planner {
         return;
       }
       boolean active = dom != null && dom.isActive();
-      if (active && l.state() == LeaseState.ATTACHED) {
+      // A migration that moved the domain here but could not attach its VFs left MIGRATING_IN
+      // leases: the domain should hold them, as with a VF detached behind our back.
+      if (active && (l.state() == LeaseState.ATTACHED || l.state() == LeaseState.MIGRATING_IN)) {
         if (inMap) {
           attaches.add(new Action.ReattachVf(l));
         } else {
