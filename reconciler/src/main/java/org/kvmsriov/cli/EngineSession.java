@@ -7,7 +7,15 @@ import org.kvmsriov.engine.Engine;
 import org.kvmsriov.engine.FabricView;
 import org.kvmsriov.ledger.FileLedger;
 import org.kvmsriov.ledger.ProcessOwners;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.kvmsriov.lease.VfUsageReport;
 import org.kvmsriov.model.HostState;
+import org.kvmsriov.model.PciAddress;
+import org.kvmsriov.model.PfName;
+import org.kvmsriov.model.PfSpec;
 import org.kvmsriov.port.Hypervisor;
 import org.kvmsriov.port.LeaseOwner;
 
@@ -61,6 +69,27 @@ final class EngineSession implements AutoCloseable {
 
   HostState host() {
     return host;
+  }
+
+  /**
+   * VF usage per PF, read fresh: maps, the ledger as last committed, libvirt's domains.
+   *
+   * @param skipUnreadable count a PF whose VFs cannot be read as having none (metrics must still
+   *     be written) instead of failing (the probe must not report a wrong count)
+   */
+  VfUsageReport usage(boolean skipUnreadable) {
+    Map<PfName, List<PciAddress>> maps = new LinkedHashMap<>();
+    for (PfSpec pf : host.pfs()) {
+      try {
+        maps.put(pf.name(), fabric.vfMap(pf));
+      } catch (RuntimeException e) {
+        if (!skipUnreadable) {
+          throw e;
+        }
+        maps.put(pf.name(), List.of());
+      }
+    }
+    return VfUsageReport.of(host.pfs(), maps, ledger.snapshot(), Optional.of(hypervisor.domains()));
   }
 
   @Override

@@ -7,16 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.kvmsriov.engine.Outcome;
 import org.kvmsriov.engine.PassResult;
 import org.kvmsriov.lease.VfUsageReport;
-import org.kvmsriov.model.PciAddress;
 import org.kvmsriov.model.PfName;
-import org.kvmsriov.model.PfSpec;
 import org.kvmsriov.plan.Action;
 
 /**
@@ -29,16 +23,7 @@ final class Metrics {
 
   /** The metrics after a pass: VF usage read fresh, plus what the pass did. */
   static String of(EngineSession s, PassResult r, Instant now) {
-    Map<PfName, List<PciAddress>> maps = new LinkedHashMap<>();
-    for (PfSpec pf : s.host().pfs()) {
-      try {
-        maps.put(pf.name(), s.fabric().vfMap(pf));
-      } catch (RuntimeException e) {
-        maps.put(pf.name(), List.of());
-      }
-    }
-    VfUsageReport usage = VfUsageReport.of(s.host().pfs(), maps, s.ledger().snapshot(),
-        Optional.of(s.hypervisor().domains()));
+    VfUsageReport usage = s.usage(true);
     StringBuilder b = new StringBuilder();
     b.append("# HELP kvm_sriov_vfs VFs per PF by state.\n# TYPE kvm_sriov_vfs gauge\n");
     for (VfUsageReport.PfUsage pf : usage.pfs()) {

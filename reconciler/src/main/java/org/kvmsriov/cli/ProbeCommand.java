@@ -2,16 +2,11 @@ package org.kvmsriov.cli;
 
 import java.io.PrintWriter;
 import java.time.Clock;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.kvmsriov.lease.VfUsageReport;
-import org.kvmsriov.model.PciAddress;
 import org.kvmsriov.model.PfName;
-import org.kvmsriov.model.PfSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,12 +37,7 @@ final class ProbeCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try (EngineSession s = EngineSession.open(global, connector, clock)) {
-      Map<PfName, List<PciAddress>> maps = new LinkedHashMap<>();
-      for (PfSpec pf : s.host().pfs()) {
-        maps.put(pf.name(), s.fabric().vfMap(pf));
-      }
-      VfUsageReport usage = VfUsageReport.of(s.host().pfs(), maps, s.ledger().snapshot(),
-          Optional.of(s.hypervisor().domains()));
+      VfUsageReport usage = s.usage(false);
       PrintWriter out = spec.commandLine().getOut();
       for (VfUsageReport.PfUsage pf : usage.pfs()) {
         String key = key(pf.pf());

@@ -232,16 +232,7 @@ public final class DriverActions {
   }
 
   private void resetIdentity(Lease l) {
-    desired.pf(l.pf()).ifPresent(pf -> {
-      if (pf.mode() instanceof Mode.MlnxOfed2) {
-        if (l.guid().isPresent()) {
-          fabric.resetGuid(pf, l.vfIndex(), l.originalGuid());
-        }
-        if (l.pkey().isPresent() && fabric.portPkeys(pf).isPresent()) {
-          fabric.resetPkey(pf, l.vfIndex());
-        }
-      }
-    });
+    desired.pf(l.pf()).ifPresent(pf -> LeaseIdentity.reset(fabric, pf, l));
   }
 
   // ---------------------------------------------------------------- shutdown, cancel
@@ -397,7 +388,7 @@ public final class DriverActions {
 
   private String device(Lease l) {
     PfSpec pf = desired.pf(l.pf()).orElseThrow();
-    return DomainXmlWriter.deviceXml(l.vf(), Executor.alias(pf, l), pf.mode(), l.mac());
+    return DomainXmlWriter.deviceXml(l.vf(), LeaseIdentity.alias(pf, l), pf.mode(), l.mac());
   }
 
   private String deviceAt(Lease l, int position) {
@@ -406,11 +397,7 @@ public final class DriverActions {
   }
 
   private int position(Lease l, int fallback) {
-    PfSpec pf = desired.pf(l.pf()).orElse(null);
-    if (pf != null && !(pf.mode() instanceof Mode.Ethernet) && l.mac().isPresent()) {
-      return l.mac().get().octet(1);
-    }
-    return fallback;
+    return desired.pf(l.pf()).map(pf -> LeaseIdentity.position(pf, l)).orElse(OptionalInt.empty()).orElse(fallback);
   }
 
   // ---------------------------------------------------------------- migrate

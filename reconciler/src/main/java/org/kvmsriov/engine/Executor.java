@@ -71,22 +71,10 @@ final class Executor implements Action.Visitor<Outcome.Status> {
     if (l == null) {
       return Outcome.Status.DONE; // released meanwhile
     }
-    desired.pf(l.pf()).ifPresent(pf -> resetIdentity(pf, l));
+    desired.pf(l.pf()).ifPresent(pf -> LeaseIdentity.reset(fabric, pf, l));
     commit(session.state().without(l.key())
         .record(new HistoryEntry(now(), "release", l.key(), l.domain().orElse(""), a.reason())));
     return Outcome.Status.DONE;
-  }
-
-  /** Puts back what we programmed on an InfiniBand VF before it is free for the next VM. */
-  void resetIdentity(PfSpec pf, Lease l) {
-    if (pf.mode() instanceof Mode.MlnxOfed2) {
-      if (l.guid().isPresent()) {
-        fabric.resetGuid(pf, l.vfIndex(), l.originalGuid());
-      }
-      if (l.pkey().isPresent()) {
-        fabric.resetPkey(pf, l.vfIndex());
-      }
-    }
   }
 
   @Override
@@ -116,7 +104,7 @@ final class Executor implements Action.Visitor<Outcome.Status> {
       l.guid().ifPresent(g -> fabric.programGuid(pf, l.vfIndex(), g));
     }
     hypervisor.attachDevice(l.domain().orElseThrow(),
-        DomainXmlWriter.deviceXml(l.vf(), alias(pf, l), pf.mode(), l.mac()));
+        DomainXmlWriter.deviceXml(l.vf(), LeaseIdentity.alias(pf, l), pf.mode(), l.mac()));
     commit(session.state().with(l.withState(LeaseState.ATTACHED, now()))
         .record(new HistoryEntry(now(), "reattach", l.key(), l.domain().orElseThrow(), "detached behind our back")));
     return Outcome.Status.DONE;
@@ -136,7 +124,7 @@ final class Executor implements Action.Visitor<Outcome.Status> {
       hypervisor.attachDevice(nic.domain(), DomainXmlWriter.deviceXml(a.vf(), SriovNic.aliasFor(nic.position()),
           pf.mode(), Optional.of(nic.mac())));
     } catch (RuntimeException e) {
-      resetIdentity(pf, l);
+      LeaseIdentity.reset(fabric, pf, l);
       commit(session.state().without(l.key()));
       throw e;
     }
@@ -168,11 +156,4 @@ final class Executor implements Action.Visitor<Outcome.Status> {
     return domain.matches("one-\\d{1,9}") ? OptionalInt.of(Integer.parseInt(domain.substring(4))) : OptionalInt.empty();
   }
 
-  /** The hostdev alias: the NIC position when the identity MAC carries it, else the VF index. */
-  static String alias(PfSpec pf, Lease l) {
-    if (!(pf.mode() instanceof Mode.Ethernet) && l.mac().isPresent()) {
-      return SriovNic.aliasFor(l.mac().get().octet(1));
-    }
-    return "ua-sriov-vf" + l.vfIndex();
-  }
 }
