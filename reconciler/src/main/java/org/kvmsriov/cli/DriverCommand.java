@@ -41,8 +41,9 @@ final class DriverCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin GlobalOptions global;
 
-  @Option(names = "--stock-dir", paramLabel = "DIR", defaultValue = "/var/tmp/one/vmm/kvm",
-      description = "OpenNebula's stock kvm remotes, for actions without SR-IOV work (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--stock-dir", paramLabel = "DIR", defaultValue = "${KVM_SRIOV_STOCK_DIR:-/var/tmp/one/vmm/kvm}",
+      description = "OpenNebula's stock kvm remotes, for actions without SR-IOV work (env KVM_SRIOV_STOCK_DIR;"
+          + " default: ${DEFAULT-VALUE}).")
   Path stockDir;
 
   @Option(names = "--shutdown-timeout", paramLabel = "SECONDS", defaultValue = "300",

@@ -38,6 +38,21 @@ class SudoGuardTest {
   }
 
   @Test
+  void refusesTheSteeringEnvironmentUnderSudo() {
+    assertThatThrownBy(() -> SudoGuard.refuseOptionsUnderSudo(
+        parsed("driver", "reboot", "one-1", "node01", "1", "node01"),
+        Map.of("SUDO_USER", "oneadmin", "KVM_SRIOV_STOCK_DIR", "/tmp", "PATH", "/usr/bin")))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessage("kvm-sriov driver run through sudo (by oneadmin) takes no settings from the environment, and"
+            + " KVM_SRIOV_STOCK_DIR is set: settings come from /etc/kvm-sriov/host.yaml only");
+    assertThatThrownBy(() -> SudoGuard.refuseOptionsUnderSudo(parsed("vnm", "pre"),
+        Map.of("SUDO_USER", "oneadmin", "KVM_SRIOV_LEDGER_DIR", "/tmp/x")))
+        .hasMessageContaining("KVM_SRIOV_LEDGER_DIR is set");
+    assertThatCode(() -> SudoGuard.refuseOptionsUnderSudo(parsed("vnm", "pre"), Map.of("KVM_SRIOV_LEDGER_DIR", "/tmp/x")))
+        .as("root without sudo may point anywhere").doesNotThrowAnyException();
+  }
+
+  @Test
   void allowsPlainArgvUnderSudoAndOptionsForRoot() {
     assertThatCode(() -> SudoGuard.refuseOptionsUnderSudo(
         parsed("driver", "cancel", "one-1", "node01", "1", "node01"), Map.of("SUDO_USER", "oneadmin")))
