@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -108,13 +107,9 @@ final class DriverCommand implements Callable<Integer> {
       return stock(action, args, readStdin());
     }
     byte[] input = readStdin();
-    if (req instanceof DriverRequest.Migrate m) {
-      // A VM without VFs migrates the stock way.
-      boolean hasVfs = new org.kvmsriov.ledger.FileLedger(global.ledgerDir()).snapshot().leases().values().stream()
-          .anyMatch(l -> l.domain().map(DriverActions.domainName(m.vmId())::equals).orElse(false));
-      if (!hasVfs) {
-        return stock(action, args, input);
-      }
+    if (SriovFootprint.of(new org.kvmsriov.ledger.FileLedger(global.ledgerDir()).snapshot(), req.vmId())
+        .leavesToStock(req)) {
+      return stock(action, args, input); // a VM without VFs migrates, saves and restores the stock way
     }
     try (EngineSession s = EngineSession.open(global, connector, clock)) {
       ProcessOwners owners = new ProcessOwners(Path.of("/"));
@@ -181,27 +176,7 @@ final class DriverCommand implements Callable<Integer> {
 
   /** Runs OpenNebula's own kvm script for an action where SR-IOV plays no part. */
   private int stock(String name, List<String> argv, byte[] input) {
-    Path script = stockDir.resolve(name); // name is one of DriverRequest's known actions
-    if (!Files.isExecutable(script)) {
-      throw new IllegalStateException("stock kvm script " + script + " is missing; is OpenNebula's kvm driver"
-          + " synced to this host (onehost sync)?");
-    }
-    List<String> cmd = new ArrayList<>();
-    cmd.add(script.toString());
-    cmd.addAll(argv);
-    try {
-      Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-      p.getOutputStream().write(input);
-      p.getOutputStream().close();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      spec.commandLine().getOut().print(out);
-      spec.commandLine().getOut().flush();
-      return p.waitFor();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot run " + script + ": " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while " + script + " ran", e);
-    }
+    // name is one of DriverRequest's known actions
+    return StockScript.run(stockDir.resolve(name), argv, input, spec.commandLine().getOut());
   }
 }

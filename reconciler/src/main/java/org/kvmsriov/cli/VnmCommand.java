@@ -55,7 +55,9 @@ final class VnmCommand implements Callable<Integer> {
       }
       if (step.equals("vnet_create") || step.equals("vnet_delete") || step.equals("update_sg")
           || step.equals("update_nic")) {
-        drain();
+        if (!templateInArgv()) {
+          drain();
+        }
         return 0; // nothing to set up per network: partitions live in the fabric's subnet manager
       }
       VmTemplate t = template();
@@ -78,10 +80,18 @@ final class VnmCommand implements Callable<Integer> {
 
   private String xml;
 
-  /** 5.4-5.8: base64 in argv[0]; 5.10+: on stdin. A deploy id or host name is never 64+ base64 chars. */
+  /**
+   * 5.4-5.8 pass the template as base64 in argv[0] and nothing on stdin, which is then OpenNebula's
+   * ssh stream itself: reading it would swallow the stream's next lines and leave oned waiting for
+   * the step's exit code. 5.10+ pass it on stdin. A deploy id or host name is never 64+ base64 chars.
+   */
+  private boolean templateInArgv() {
+    return !args.isEmpty() && args.get(0).length() >= 64 && args.get(0).matches("[A-Za-z0-9+/=\\s]+");
+  }
+
   private VmTemplate template() {
     String b64;
-    if (!args.isEmpty() && args.get(0).length() >= 64 && args.get(0).matches("[A-Za-z0-9+/=\\s]+")) {
+    if (templateInArgv()) {
       b64 = args.get(0);
     } else {
       b64 = new String(readAll(), StandardCharsets.US_ASCII);

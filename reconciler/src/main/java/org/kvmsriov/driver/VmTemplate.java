@@ -73,11 +73,14 @@ public record VmTemplate(int vmId, Optional<String> deployId, List<VmNic> nics) 
         text(e, "ATTACH").map("YES"::equalsIgnoreCase).orElse(false));
   }
 
-  /** The NICs a network driver acts on: those of its VN_MAD, only the attaching one if any is. */
+  /**
+   * The NICs a network driver acts on: those of its VN_MAD and, during a NIC hot-plug or unplug
+   * (some NIC of the VM, of any VN_MAD, is marked ATTACH="YES"), only the marked one — none when it
+   * belongs to another driver, as OpenNebula's own drivers do ({@code NIC[ATTACH='YES']}).
+   */
   public List<VmNic> nicsOf(String vnMad) {
-    List<VmNic> mine = nics.stream().filter(n -> n.vnMad().equals(vnMad)).toList();
-    List<VmNic> attaching = mine.stream().filter(VmNic::attaching).toList();
-    return attaching.isEmpty() ? mine : attaching;
+    boolean hotplug = nics.stream().anyMatch(VmNic::attaching);
+    return nics.stream().filter(n -> n.vnMad().equals(vnMad) && (!hotplug || n.attaching())).toList();
   }
 
   private static Optional<String> text(Element parent, String name) {
