@@ -56,7 +56,9 @@ class DaemonProcessTest {
     try {
       // First pass: the stale lease of one-3 is released and one-7's VF adopted.
       await("first pass converges", Duration.ofSeconds(60), () -> leasedTo(ledger).equals(List.of("one-7")));
-      assertThat(log).anyMatch(l -> l.startsWith("kvm-sriov daemon: pass took ") && l.contains("2 actions (2 done"));
+      // the pass commits before it logs: wait for the line rather than race the reader
+      await("first pass logged", Duration.ofSeconds(30), () -> log.stream()
+          .anyMatch(l -> l.startsWith("kvm-sriov daemon: pass took ") && l.contains("2 actions (2 done")));
       await("metrics written", Duration.ofSeconds(30), () -> Files.exists(metrics));
       assertThat(Files.readString(metrics)).contains("kvm_sriov_vfs{pf=\"enp131s0f0\",state=\"leased\"} 1");
 
