@@ -9,13 +9,26 @@ import java.util.List;
 public final class Jvm {
   private Jvm() {}
 
+  /** Small and quick: these children do a few file operations each, on a shared 2-core box. */
+  public static final List<String> FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
+      "-Xmx64m");
+
   public static Process start(Class<?> main, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        // small and quick: these children do a few file operations each, on a shared 2-core box
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-Xmx64m",
-        "-cp", System.getProperty("java.class.path"), main.getName()));
+    List<String> cmd = command(main.getName());
     cmd.addAll(List.of(args));
     return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+  }
+
+  /** The java command line that runs {@code mainClass} with the test classpath, before its arguments. */
+  public static List<String> command(String mainClass) {
+    List<String> cmd = new ArrayList<>(List.of(java()));
+    cmd.addAll(FLAGS);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+    return cmd;
+  }
+
+  /** This JVM's java launcher. */
+  public static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 }
