@@ -52,7 +52,7 @@ public final class CommandFactory implements CommandLine.IFactory {
       return cls.cast(new DriverCommand(connector, clock, stdin));
     }
     if (cls == VnmCommand.class) {
-      return cls.cast(new VnmCommand(stdin));
+      return cls.cast(new VnmCommand(connector, clock, stdin));
     }
     if (cls == ProbeCommand.class) {
       return cls.cast(new ProbeCommand(connector, clock));

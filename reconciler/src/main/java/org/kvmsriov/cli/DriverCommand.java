@@ -3,7 +3,6 @@ package org.kvmsriov.cli;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -86,13 +85,8 @@ final class DriverCommand implements Callable<Integer> {
     }
   }
 
-  /** OpenNebula ≤ 6.0.2 shows only the framed text; later versions show all of stderr. */
   private void frame(String message) {
-    PrintWriter err = spec.commandLine().getErr();
-    err.println("ERROR MESSAGE --8<------");
-    err.println(message);
-    err.println("ERROR MESSAGE ------>8--");
-    err.flush();
+    ErrorFrame.print(spec.commandLine().getErr(), message);
   }
 
   private int run() {
@@ -130,13 +124,15 @@ final class DriverCommand implements Callable<Integer> {
       } else if (req instanceof DriverRequest.Save d) {
         actions.save(d.deployId(), d.checkpoint(), d.vmId());
       } else if (req instanceof DriverRequest.Restore d) {
-        actions.restore(d.checkpoint(), d.deployId(), d.vmId());
+        // pre stored the template before this restore; 6.x also left vm.xml beside the checkpoint
+        actions.restore(d.checkpoint(), d.deployId(), d.vmId(),
+            nics(templates.load(d.vmId(), Optional.ofNullable(d.checkpoint().getParent()))));
       } else if (req instanceof DriverRequest.Migrate d) {
         actions.migrate(d.deployId(), d.destHost(), d.vmId(), remote);
       } else if (req instanceof DriverRequest.MigrateInReserve d) {
         actions.migrateInReserve(d.vmId(), d.nics());
       } else if (req instanceof DriverRequest.MigrateInAttach d) {
-        actions.migrateInAttach(d.vmId());
+        actions.migrateInAttach(d.vmId(), nics(templates.load(d.vmId(), Optional.empty())));
       } else if (req instanceof DriverRequest.MigrateInAbort d) {
         actions.migrateInAbort(d.vmId());
       } else if (req instanceof DriverRequest.AttachNic d) {
@@ -155,6 +151,10 @@ final class DriverCommand implements Callable<Integer> {
       spec.commandLine().getOut().flush();
       return 0;
     }
+  }
+
+  private static List<VmNic> nics(Optional<VmTemplate> t) {
+    return t.map(VmTemplate::nics).orElse(List.of());
   }
 
   private byte[] readStdin() {

@@ -107,6 +107,11 @@ final class PlanRenderer {
       }
 
       @Override
+      public String blockPartition(Action.BlockPartition x) {
+        return "block_partition";
+      }
+
+      @Override
       public String report(Action.Report x) {
         return "report";
       }

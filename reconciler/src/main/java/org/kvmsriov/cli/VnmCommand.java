@@ -3,15 +3,16 @@ package org.kvmsriov.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.kvmsriov.config.InvalidInputException;
 import org.kvmsriov.driver.VmNic;
-import org.kvmsriov.driver.VmTemplate;
+import org.kvmsriov.engine.Outcome;
+import org.kvmsriov.engine.PassResult;
 import org.kvmsriov.engine.TemplateStore;
+import org.kvmsriov.port.DomainInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,8 +23,13 @@ import picocli.CommandLine.Spec;
     header = "The sriov_partition network driver's steps (pre, post, clean, vnet_create, vnet_delete, update_sg).",
     description = {"Takes the VM template both ways OpenNebula sends it: base64 as the first argument",
         "(5.4-5.8) or base64 on stdin (5.10+). Acts only on NICs whose VN_MAD is sriov_partition and,",
-        "during a NIC hot-plug, only on the NIC marked ATTACH=YES. pre keeps the template so deploy",
-        "knows each NIC's VLAN_ID (the partition, or the Ethernet VLAN)."})
+        "during a NIC hot-plug, only on the NIC marked ATTACH=YES.",
+        "pre: keeps the template, so deploy and restore know each NIC's VLAN_ID.",
+        "post: a reconcile pass over the VM that maps each InfiniBand VF's partition from its VLAN_ID",
+        "and re-programs drifted GUIDs and pkey maps.",
+        "clean: a reconcile pass over the VM that releases at once the VFs of the NICs OpenNebula let",
+        "go (never one a running domain holds), resetting GUIDs and pkey maps, and forgets the",
+        "template once the VM's domain is gone."})
 final class VnmCommand implements Callable<Integer> {
 
   static final String VN_MAD = "sriov_partition";
@@ -39,73 +45,88 @@ final class VnmCommand implements Callable<Integer> {
   @Parameters(index = "1..*", arity = "0..*", paramLabel = "ARGS")
   List<String> args = new ArrayList<>();
 
+  private final HypervisorConnector connector;
+  private final Clock clock;
   private final InputStream stdin;
 
-  VnmCommand(InputStream stdin) {
+  VnmCommand(HypervisorConnector connector, Clock clock, InputStream stdin) {
+    this.connector = connector;
+    this.clock = clock;
     this.stdin = stdin;
   }
 
   @Override
   public Integer call() {
-    PrintWriter err = spec.commandLine().getErr();
     try {
       SudoGuard.refuseOptionsUnderSudo(spec, System.getenv());
-      if (!STEPS.contains(step)) {
-        throw new InvalidInputException("unknown network driver step '" + step + "'; known: " + String.join(" ", STEPS));
+      return run();
+    } catch (InvalidInputException e) {
+      frame(e.getMessage());
+      return 2;
+    } catch (RuntimeException e) {
+      frame(e.getMessage() == null ? e.toString() : e.getMessage());
+      return 1;
+    }
+  }
+
+  private int run() {
+    if (!STEPS.contains(step)) {
+      throw new InvalidInputException("unknown network driver step '" + step + "'; known: " + String.join(" ", STEPS));
+    }
+    if (step.equals("vnet_create") || step.equals("vnet_delete") || step.equals("update_sg")
+        || step.equals("update_nic")) {
+      if (!VnmInput.templateInArgv(args)) {
+        readAll();
       }
-      if (step.equals("vnet_create") || step.equals("vnet_delete") || step.equals("update_sg")
-          || step.equals("update_nic")) {
-        if (!templateInArgv()) {
-          drain();
-        }
-        return 0; // nothing to set up per network: partitions live in the fabric's subnet manager
+      return 0; // nothing to set up per network: partitions live in the fabric's subnet manager
+    }
+    VnmInput in = VnmInput.parse(step, args, this::readAll);
+    List<VmNic> mine = in.template().nicsOf(VN_MAD);
+    if (mine.isEmpty()) {
+      return 0; // another network driver's NICs only (OpenNebula runs every VN_MAD of the VM)
+    }
+    TemplateStore templates = new TemplateStore(global.ledgerDir());
+    if (step.equals("pre")) {
+      mine.forEach(VnmCommand::check);
+      templates.store(in.template().vmId(), in.xml());
+      return 0;
+    }
+    try (EngineSession s = EngineSession.open(global, connector, clock)) {
+      in.deployId().flatMap(id -> s.hypervisor().domain(id)).map(DomainInfo::name)
+          .filter(name -> !name.equals(in.domain())).ifPresent(name -> {
+            throw new InvalidInputException(step + ": deploy id '" + in.deployId().orElseThrow() + "' is domain "
+                + name + ", not VM " + in.template().vmId() + "'s " + in.domain() + "; refused");
+          });
+      PassResult r = step.equals("post") ? s.engine().post(in.domain(), mine) : s.engine().clean(in.domain(), mine);
+      log(r);
+      boolean detaching = mine.stream().anyMatch(VmNic::attaching);
+      boolean gone = s.hypervisor().domain(in.domain()).filter(DomainInfo::isActive).isEmpty();
+      if (step.equals("clean") && !detaching && gone && !r.failed()) {
+        templates.forget(in.template().vmId()); // a restore's pre stores it again
       }
-      VmTemplate t = template();
-      List<VmNic> mine = t.nicsOf(VN_MAD);
-      if (step.equals("pre") && !mine.isEmpty()) {
-        for (VmNic n : mine) {
-          check(n);
-        }
-        new TemplateStore(global.ledgerDir()).store(t.vmId(), xml);
+      if (r.failed()) {
+        throw new IllegalStateException(step + " of " + in.domain() + ": " + String.join("; ",
+            r.outcomes().stream().filter(Outcome::failed).map(o -> o.action().describe() + ": " + o.detail()).toList()));
       }
       return 0;
-    } catch (InvalidInputException e) {
-      err.println("ERROR MESSAGE --8<------");
-      err.println(e.getMessage());
-      err.println("ERROR MESSAGE ------>8--");
-      err.flush();
-      return 2;
     }
   }
 
-  private String xml;
-
-  /**
-   * 5.4-5.8 pass the template as base64 in argv[0] and nothing on stdin, which is then OpenNebula's
-   * ssh stream itself: reading it would swallow the stream's next lines and leave oned waiting for
-   * the step's exit code. 5.10+ pass it on stdin. A deploy id or host name is never 64+ base64 chars.
-   */
-  private boolean templateInArgv() {
-    return !args.isEmpty() && args.get(0).length() >= 64 && args.get(0).matches("[A-Za-z0-9+/=\\s]+");
-  }
-
-  private VmTemplate template() {
-    String b64;
-    if (templateInArgv()) {
-      b64 = args.get(0);
-    } else {
-      b64 = new String(readAll(), StandardCharsets.US_ASCII);
+  /** What the pass did, as lines OpenNebula files in the VM's log (INFO, or WARNING for reports). */
+  private void log(PassResult r) {
+    PrintWriter err = spec.commandLine().getErr();
+    for (Outcome o : r.outcomes()) {
+      if (o.status() == Outcome.Status.DONE) {
+        err.println("INFO: " + o.action().describe());
+      } else if (o.status() == Outcome.Status.REPORTED) {
+        err.println("WARNING: " + o.action().describe());
+      }
     }
-    try {
-      xml = new String(Base64.getMimeDecoder().decode(b64.strip()), StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      throw new InvalidInputException(step + ": the VM template is not valid base64");
-    }
-    return VmTemplate.parse(xml);
+    err.flush();
   }
 
   /** Refuses at pre, before anything is deployed, a VLAN_ID no mode could use. */
-  private void check(VmNic n) {
+  private static void check(VmNic n) {
     if (!n.bridge().startsWith("sriov_")) {
       throw new InvalidInputException("NIC " + n.nicId() + " uses VN_MAD " + VN_MAD + " but its bridge '" + n.bridge()
           + "' is not sriov_<pf>");
@@ -118,6 +139,10 @@ final class VnmCommand implements Callable<Integer> {
     });
   }
 
+  private void frame(String message) {
+    ErrorFrame.print(spec.commandLine().getErr(), message);
+  }
+
   private byte[] readAll() {
     try {
       byte[] data = stdin.readNBytes(DriverCommand.MAX_STDIN + 1);
@@ -128,9 +153,5 @@ final class VnmCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new InvalidInputException(step + ": cannot read stdin: " + e.getMessage());
     }
-  }
-
-  private void drain() {
-    readAll();
   }
 }

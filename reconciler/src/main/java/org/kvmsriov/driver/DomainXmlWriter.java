@@ -1,10 +1,14 @@
 package org.kvmsriov.driver;
 
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
 import org.kvmsriov.model.HostState;
+import org.kvmsriov.model.MacAddress;
 import org.kvmsriov.model.Mode;
 import org.kvmsriov.model.PciAddress;
 import org.kvmsriov.model.SriovIdentity;
+import org.kvmsriov.xml.SafeXml;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -48,58 +52,15 @@ public final class DomainXmlWriter {
   private static void replace(Document doc, VfBinding b) {
     Element old = b.nic().element();
     String indent = indentOf(old);
-    Element dev;
-    if (b.mode() instanceof Mode.Ethernet) {
-      dev = doc.createElement("interface");
-      dev.setAttribute("type", "hostdev");
-      dev.setAttribute("managed", "yes");
-      Element mac = doc.createElement("mac");
-      mac.setAttribute("address", b.nic().mac().toString());
-      Element source = doc.createElement("source");
-      source.appendChild(pciAddress(doc, b.vf(), true));
-      add(doc, dev, indent + "\t", mac, source);
-      b.vlanId().ifPresent(id -> {
-        Element vlan = doc.createElement("vlan");
-        Element tag = doc.createElement("tag");
-        tag.setAttribute("id", Integer.toString(id));
-        vlan.appendChild(tag);
-        add(doc, dev, indent + "\t", vlan);
-      });
-    } else {
-      dev = doc.createElement("hostdev");
-      dev.setAttribute("mode", "subsystem");
-      dev.setAttribute("type", "pci");
-      dev.setAttribute("managed", "yes");
-      Element source = doc.createElement("source");
-      source.appendChild(pciAddress(doc, b.vf(), false));
-      add(doc, dev, indent + "\t", source);
-    }
-    Element alias = doc.createElement("alias");
-    alias.setAttribute("name", b.nic().alias());
-    add(doc, dev, indent + "\t", alias);
-    dev.appendChild(doc.createTextNode("\n" + indent));
+    Element dev = vfElement(doc, b.vf(), b.nic().alias(), b.mode(), Optional.of(b.nic().mac()), b.vlanId());
+    layOut(doc, dev, indent);
     old.getParentNode().replaceChild(dev, old);
   }
 
   private static void appendDummy(Document doc, Element devices, VfBinding b, HostState.DriverSettings d) {
     String indent = "\t\t";
-    Element iface = doc.createElement("interface");
-    iface.setAttribute("type", "bridge");
-    Element source = doc.createElement("source");
-    source.setAttribute("bridge", d.dummyBridge());
-    add(doc, iface, indent + "\t", source);
-    if (d.dummyBridgeOvs()) {
-      Element vp = doc.createElement("virtualport");
-      vp.setAttribute("type", "openvswitch");
-      add(doc, iface, indent + "\t", vp);
-    }
-    Element mac = doc.createElement("mac");
-    mac.setAttribute("address",
-        new SriovIdentity(d.macPrefix(), b.nic().position(), b.nic().mac()).dummyMac().toString());
-    Element model = doc.createElement("model");
-    model.setAttribute("type", "virtio");
-    add(doc, iface, indent + "\t", mac, model);
-    iface.appendChild(doc.createTextNode("\n" + indent));
+    Element iface = dummyElement(doc, d, b.nic().position(), b.nic().mac());
+    layOut(doc, iface, indent);
     // Before the whitespace that precedes </devices>, so the closing tag keeps its indentation.
     Node last = devices.getLastChild();
     Node before = last != null && last.getNodeType() == Node.TEXT_NODE && last.getTextContent().isBlank()
@@ -109,8 +70,66 @@ public final class DomainXmlWriter {
   }
 
   /** The generic-mode dummy NIC for the {@code position}-th SR-IOV NIC, to hot-plug. */
-  public static String dummyXml(HostState.DriverSettings d, int position, org.kvmsriov.model.MacAddress nicMac) {
-    Document doc = org.kvmsriov.xml.SafeXml.parse("<devices/>", "device");
+  public static String dummyXml(HostState.DriverSettings d, int position, MacAddress nicMac) {
+    Document doc = SafeXml.parse("<devices/>", "device");
+    doc.replaceChild(dummyElement(doc, d, position, nicMac), doc.getDocumentElement());
+    return SafeXml.serialize(doc);
+  }
+
+  /**
+   * A VF device to hot-plug or detach: the same element deploy writes, as a standalone document.
+   *
+   * @param mac ethernet mode: the NIC's MAC, which libvirt sets on the VF
+   * @param vlan ethernet mode: the NIC's VLAN, which libvirt sets on the VF (empty: untagged)
+   */
+  public static String deviceXml(PciAddress vf, String alias, Mode mode, Optional<MacAddress> mac, OptionalInt vlan) {
+    Document doc = SafeXml.parse("<devices/>", "device");
+    doc.replaceChild(vfElement(doc, vf, alias, mode, mac, vlan), doc.getDocumentElement());
+    return SafeXml.serialize(doc);
+  }
+
+  /**
+   * A {@code <hostdev>} for the VF, or in ethernet mode an {@code <interface type='hostdev'>}
+   * with the NIC's MAC and VLAN; the alias names it for later detach and re-attach.
+   */
+  private static Element vfElement(Document doc, PciAddress vf, String alias, Mode mode, Optional<MacAddress> mac,
+      OptionalInt vlan) {
+    Element dev;
+    Element source = doc.createElement("source");
+    if (mode instanceof Mode.Ethernet) {
+      dev = doc.createElement("interface");
+      dev.setAttribute("type", "hostdev");
+      dev.setAttribute("managed", "yes");
+      mac.ifPresent(m -> {
+        Element macEl = doc.createElement("mac");
+        macEl.setAttribute("address", m.toString());
+        dev.appendChild(macEl);
+      });
+      source.appendChild(pciAddress(doc, vf, true));
+      dev.appendChild(source);
+      vlan.ifPresent(id -> {
+        Element v = doc.createElement("vlan");
+        Element tag = doc.createElement("tag");
+        tag.setAttribute("id", Integer.toString(id));
+        v.appendChild(tag);
+        dev.appendChild(v);
+      });
+    } else {
+      dev = doc.createElement("hostdev");
+      dev.setAttribute("mode", "subsystem");
+      dev.setAttribute("type", "pci");
+      dev.setAttribute("managed", "yes");
+      source.appendChild(pciAddress(doc, vf, false));
+      dev.appendChild(source);
+    }
+    Element a = doc.createElement("alias");
+    a.setAttribute("name", alias);
+    dev.appendChild(a);
+    return dev;
+  }
+
+  /** Generic mode's NIC on the dummy bridge, whose MAC carries the SR-IOV NIC's identity. */
+  private static Element dummyElement(Document doc, HostState.DriverSettings d, int position, MacAddress nicMac) {
     Element iface = doc.createElement("interface");
     iface.setAttribute("type", "bridge");
     Element source = doc.createElement("source");
@@ -127,41 +146,15 @@ public final class DomainXmlWriter {
     Element model = doc.createElement("model");
     model.setAttribute("type", "virtio");
     iface.appendChild(model);
-    doc.replaceChild(iface, doc.getDocumentElement());
-    return org.kvmsriov.xml.SafeXml.serialize(doc);
+    return iface;
   }
 
-  /** A VF device to hot-plug: the same element deploy writes, as a standalone document. */
-  public static String deviceXml(PciAddress vf, String alias, org.kvmsriov.model.Mode mode,
-      java.util.Optional<org.kvmsriov.model.MacAddress> mac) {
-    Document doc = org.kvmsriov.xml.SafeXml.parse("<devices/>", "device");
-    Element dev;
-    if (mode instanceof Mode.Ethernet) {
-      dev = doc.createElement("interface");
-      dev.setAttribute("type", "hostdev");
-      dev.setAttribute("managed", "yes");
-      mac.ifPresent(m -> {
-        Element macEl = doc.createElement("mac");
-        macEl.setAttribute("address", m.toString());
-        dev.appendChild(macEl);
-      });
-      Element source = doc.createElement("source");
-      source.appendChild(pciAddress(doc, vf, true));
-      dev.appendChild(source);
-    } else {
-      dev = doc.createElement("hostdev");
-      dev.setAttribute("mode", "subsystem");
-      dev.setAttribute("type", "pci");
-      dev.setAttribute("managed", "yes");
-      Element source = doc.createElement("source");
-      source.appendChild(pciAddress(doc, vf, false));
-      dev.appendChild(source);
+  /** Puts each child of {@code e} on its own line one tab deeper than {@code indent}, as OpenNebula does. */
+  private static void layOut(Document doc, Element e, String indent) {
+    for (Node child = e.getFirstChild(); child != null; child = child.getNextSibling()) {
+      e.insertBefore(doc.createTextNode("\n" + indent + "\t"), child);
     }
-    Element a = doc.createElement("alias");
-    a.setAttribute("name", alias);
-    dev.appendChild(a);
-    doc.replaceChild(dev, doc.getDocumentElement());
-    return org.kvmsriov.xml.SafeXml.serialize(doc);
+    e.appendChild(doc.createTextNode("\n" + indent));
   }
 
   private static Element pciAddress(Document doc, PciAddress a, boolean typed) {
@@ -174,13 +167,6 @@ public final class DomainXmlWriter {
     e.setAttribute("slot", String.format("0x%02x", a.slot()));
     e.setAttribute("function", String.format("0x%x", a.function()));
     return e;
-  }
-
-  private static void add(Document doc, Element parent, String indent, Element... kids) {
-    for (Element k : kids) {
-      parent.appendChild(doc.createTextNode("\n" + indent));
-      parent.appendChild(k);
-    }
   }
 
   /** The whitespace before {@code e} on its line, so new elements line up with OpenNebula's tabs. */

@@ -22,4 +22,11 @@ public record SriovNic(int position, PfName pf, MacAddress mac, Element element)
   public static String aliasFor(int position) {
     return "ua-sriov-" + position;
   }
+
+  /** The position an alias of {@link #aliasFor} names; empty for any other alias. */
+  public static java.util.OptionalInt positionOf(String alias) {
+    return alias.matches("ua-sriov-\\d{1,3}")
+        ? java.util.OptionalInt.of(Integer.parseInt(alias.substring("ua-sriov-".length())))
+        : java.util.OptionalInt.empty();
+  }
 }

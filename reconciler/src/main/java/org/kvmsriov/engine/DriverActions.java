@@ -25,13 +25,13 @@ import org.kvmsriov.driver.HpcTuning;
 import org.kvmsriov.driver.NumaLoad;
 import org.kvmsriov.driver.SriovNic;
 import org.kvmsriov.driver.VfBinding;
+import org.kvmsriov.driver.VmNic;
 import org.kvmsriov.lease.LeaseAllocator;
 import org.kvmsriov.model.HostState;
 import org.kvmsriov.model.MacAddress;
 import org.kvmsriov.model.Mode;
 import org.kvmsriov.model.PciAddress;
 import org.kvmsriov.model.PfSpec;
-import org.kvmsriov.model.Pkey;
 import org.kvmsriov.plan.PartitionDecision;
 import org.kvmsriov.plan.PartitionRequest;
 import org.kvmsriov.port.DomainInfo;
@@ -183,36 +183,33 @@ public final class DriverActions {
     return out;
   }
 
-  /** InfiniBand: saves the VF's GUID, programs ours, maps the partition. Commits what it wrote. */
+  /**
+   * InfiniBand: programs the lease's GUID and maps the partition. The key it will map is
+   * committed with the lease before anything is written (the GUID found was recorded at
+   * reservation), so release can always put the VF back.
+   */
   private Lease program(LedgerSession s, Lease l, PartitionRequest partition) {
     PfSpec pf = desired.pf(l.pf()).orElseThrow();
     if (!(pf.mode() instanceof Mode.MlnxOfed2) || l.guid().isEmpty()) {
       return l;
     }
-    Optional<org.kvmsriov.model.Guid> original = l.originalGuid();
-    Lease withOriginal = l;
+    Optional<PartitionDecision> d = LeaseIdentity.decide(fabric, pf, partition);
+    Lease planned = d.map(x -> l.withIdentity(l.mac(), l.guid(), l.originalGuid(),
+        Optional.of(LeaseIdentity.recorded(x)), clock.instant())).orElse(l);
+    s.commit(s.state().with(planned));
     fabric.programGuid(pf, l.vfIndex(), l.guid().get());
-    Optional<List<Optional<Pkey>>> table = fabric.portPkeys(pf);
-    if (table.isEmpty()) {
+    if (d.isEmpty()) {
       if (partition instanceof PartitionRequest.Partition p) {
         log.println("WARNING: " + pf.name() + " has no per-VF pkey tables (mlx5): partition " + p.number()
             + " must be granted to GUID " + l.guid().get() + " by the subnet manager");
       }
-      return withOriginal;
+      return planned;
     }
-    PartitionDecision d = PartitionDecision.decide(partition, table.get(), pf.pkeys());
-    Lease mapped = withOriginal;
-    if (d instanceof PartitionDecision.Mapped m) {
-      fabric.mapPkey(pf, l.vfIndex(), OptionalInt.of(m.physicalIndex()));
-      mapped = withOriginal.withIdentity(l.mac(), l.guid(), original, Optional.of(m.pkey()), clock.instant());
-    } else if (d instanceof PartitionDecision.Blocked b) {
-      fabric.mapPkey(pf, l.vfIndex(), OptionalInt.empty());
+    LeaseIdentity.apply(fabric, pf, l.vfIndex(), d.get());
+    if (d.get() instanceof PartitionDecision.Blocked b) {
       log.println("WARNING: " + l.domain().orElse("?") + ": VF " + l.vf() + " blocked: " + b.reason());
-      // Recorded as having a pkey so release resets the table.
-      mapped = withOriginal.withIdentity(l.mac(), l.guid(), original, Optional.of(new Pkey(0x7fff)), clock.instant());
     }
-    s.commit(s.state().with(mapped));
-    return mapped;
+    return planned;
   }
 
   /** Undoes identities and leases; a lease whose VF cannot be reset stays for the reconciler. */
@@ -290,35 +287,43 @@ public final class DriverActions {
     String name = hypervisor.domain(deployId).map(DomainInfo::name).orElse(domainName(vmId));
     try (LedgerSession s = ledger.open(Engine.LOCK_TIMEOUT)) {
       List<Lease> mine = leasesOf(s.state(), name);
-      List<Lease> detached = new ArrayList<>();
+      List<HeldVf> held = new ArrayList<>();
+      for (int i = 0; i < mine.size(); i++) {
+        held.add(held(name, mine.get(i), i));
+      }
+      List<HeldVf> detached = new ArrayList<>();
       try {
-        for (Lease l : mine) {
-          hypervisor.detachDevice(name, device(l), detachTimeout);
-          detached.add(l);
+        for (HeldVf h : held) {
+          hypervisor.detachDevice(name, h.device(), detachTimeout);
+          detached.add(h);
         }
         hypervisor.save(name, checkpoint);
       } catch (RuntimeException e) {
         List<String> lost = new ArrayList<>();
-        for (Lease l : detached) {
+        for (HeldVf h : detached) {
           try {
-            hypervisor.attachDevice(name, device(l));
+            hypervisor.attachDevice(name, h.device());
           } catch (RuntimeException again) {
-            lost.add(l.vf().toString()); // the reconciler re-attaches it: the lease still says ATTACHED
+            lost.add(h.lease().vf().toString()); // the reconciler re-attaches it: the lease still says ATTACHED
           }
         }
         throw new DriverException("save of " + name + " failed: " + e.getMessage()
             + (lost.isEmpty() ? "; its VFs are attached again" : "; VFs " + lost + " will be re-attached by the reconciler"), e);
       }
       LedgerState st = s.state();
-      for (Lease l : mine) {
-        int position = position(l, mine.indexOf(l));
-        st = st.park(new ParkedNic(name, position, l.pf(), l.mac().orElseThrow(), l.pkey(), clock.instant()));
+      for (HeldVf h : held) {
+        Lease l = h.lease();
+        st = st.park(new ParkedNic(name, h.position(), l.pf(), l.mac().orElseThrow(), l.pkey(), clock.instant()));
         try {
           resetIdentity(l);
           st = st.without(l.key());
         } catch (RuntimeException e) {
-          log.println("WARNING: VF " + l.vf() + " could not be reset: " + e.getMessage());
-          st = st.with(l.withDomain("", OptionalInt.empty(), clock.instant()));
+          // Not ATTACHED any more, or a pass after the restore would attach this VF beside the new
+          // one: a reservation its (gone) process never completes, which the next pass releases,
+          // trying the reset again.
+          log.println("WARNING: VF " + l.vf() + " could not be reset (" + e.getMessage()
+              + "); the reconciler releases it");
+          st = st.with(l.withState(LeaseState.RESERVED, clock.instant()));
         }
         st = st.record(history("save", l, name, "VF parked with the checkpoint"));
       }
@@ -326,8 +331,45 @@ public final class DriverActions {
     }
   }
 
-  /** Restores: leases VFs for the parked NICs, restores, attaches and re-programs them. */
-  public void restore(Path checkpoint, String deployId, int vmId) {
+  /**
+   * A leased VF as its running domain holds it.
+   *
+   * @param device the device XML that designates it (its live alias, whatever mode) and, in
+   *     ethernet mode, attaches it again as it was (MAC and VLAN)
+   * @param position its NIC's position among the VM's SR-IOV NICs
+   */
+  private record HeldVf(Lease lease, String device, int position) {}
+
+  /**
+   * Finds how {@code domain} holds a lease's VF. Observed truth first: the live alias is what
+   * deploy or attach gave it ({@code ua-sriov-<position>}) in every mode, while the lease's
+   * identity carries the position only where its MAC encodes it (not in ethernet mode).
+   */
+  private HeldVf held(String domain, Lease l, int fallback) {
+    PfSpec pf = desired.pf(l.pf()).orElseThrow();
+    Optional<PciHostdev> live = hypervisor.domain(domain).stream().flatMap(d -> d.hostdevs().stream())
+        .filter(h -> h.source().equals(l.vf())).findFirst();
+    Optional<String> alias = live.flatMap(PciHostdev::alias);
+    OptionalInt position = alias.map(SriovNic::positionOf).orElse(OptionalInt.empty());
+    if (position.isEmpty()) {
+      position = LeaseIdentity.position(pf, l);
+    }
+    String device = DomainXmlWriter.deviceXml(l.vf(), alias.orElse(LeaseIdentity.alias(pf, l)), pf.mode(), l.mac(),
+        live.map(PciHostdev::vlan).orElse(OptionalInt.empty()));
+    return new HeldVf(l, device, position.orElse(fallback));
+  }
+
+  /**
+   * Restores: leases VFs for the parked NICs, programs them, restores, attaches them. When the
+   * restore fails, nothing stays leased or programmed and the NICs stay parked for a later try;
+   * a VF that cannot be attached to the restored domain is given back and its NIC stays parked,
+   * for the reconciler to lease and attach one (the domain runs meanwhile).
+   *
+   * @param nics the VM template's NICs (the network driver's pre stores it before a restore):
+   *     their VLAN_IDs, which the parked identity does not carry for ethernet mode and only as a
+   *     found key for InfiniBand; empty when unknown
+   */
+  public void restore(Path checkpoint, String deployId, int vmId, List<VmNic> nics) {
     String name = domainName(vmId);
     try (LedgerSession s = ledger.open(Engine.LOCK_TIMEOUT)) {
       List<ParkedNic> parked = s.state().parkedOf(name);
@@ -339,31 +381,36 @@ public final class DriverActions {
             + " is no longer declared in host.yaml"));
         LeaseAllocator.Slot slot = LeaseAllocator.pick(pf.name(), fabric.vfMap(pf), st, inUse, OptionalInt.empty(),
             fabric::numaNode);
-        Lease l = newLease(pf, slot, name, vmId, new NicIdentity(nic.mac(), pf.mode() instanceof Mode.MlnxOfed2
-            ? Optional.of(new org.kvmsriov.model.Guid(nic.mac().value())) : Optional.empty()));
+        Lease l = newLease(pf, slot, name, vmId, NicIdentity.parked(pf.mode(), nic.mac()));
         st = st.with(l);
         leases.add(l);
       }
       s.commit(st);
+      List<OptionalInt> vlans = new ArrayList<>();
       try {
         for (int i = 0; i < leases.size(); i++) {
           ParkedNic nic = parked.get(i);
-          PartitionRequest p = nic.pkey().filter(k -> k.partition() != 0x7fff)
-              .<PartitionRequest>map(k -> new PartitionRequest.Partition(k.partition()))
-              .orElse(new PartitionRequest.DefaultPartition());
+          Mode mode = desired.pf(nic.pf()).orElseThrow().mode();
+          Optional<VmNic> asked = TemplateNics.nicOf(desired, nic.pf(), nic.mac(), nics);
+          PartitionRequest p = mode instanceof Mode.MlnxOfed2 && asked.isPresent()
+              ? PartitionRequest.fromVlanId(asked.get().vlanId()) : PartitionRequest.recorded(nic.pkey());
+          vlans.add(mode instanceof Mode.Ethernet ? vlanNumber(asked.flatMap(VmNic::vlanId)) : OptionalInt.empty());
           leases.set(i, program(s, leases.get(i), p));
         }
         hypervisor.restore(checkpoint, Optional.empty());
       } catch (RuntimeException e) {
         rollBack(s, leases);
-        throw new DriverException("restore of " + name + " failed: " + e.getMessage(), e);
+        throw e instanceof InvalidInputException ? e
+            : new DriverException("restore of " + name + " failed: " + e.getMessage(), e);
       }
       st = s.state();
       List<ParkedNic> still = new ArrayList<>();
       for (int i = 0; i < leases.size(); i++) {
         Lease l = st.lease(leases.get(i).key()).orElse(leases.get(i));
+        PfSpec pf = desired.pf(l.pf()).orElseThrow();
         try {
-          hypervisor.attachDevice(name, deviceAt(l, parked.get(i).position()));
+          hypervisor.attachDevice(name, DomainXmlWriter.deviceXml(l.vf(), SriovNic.aliasFor(parked.get(i).position()),
+              pf.mode(), l.mac(), vlans.get(i)));
           st = st.with(l.withState(LeaseState.ATTACHED, clock.instant()))
               .record(history("restore", l, name, "VF attached after restore"));
         } catch (RuntimeException e) {
@@ -386,18 +433,8 @@ public final class DriverActions {
     }
   }
 
-  private String device(Lease l) {
-    PfSpec pf = desired.pf(l.pf()).orElseThrow();
-    return DomainXmlWriter.deviceXml(l.vf(), LeaseIdentity.alias(pf, l), pf.mode(), l.mac());
-  }
-
-  private String deviceAt(Lease l, int position) {
-    PfSpec pf = desired.pf(l.pf()).orElseThrow();
-    return DomainXmlWriter.deviceXml(l.vf(), SriovNic.aliasFor(position), pf.mode(), l.mac());
-  }
-
-  private int position(Lease l, int fallback) {
-    return desired.pf(l.pf()).map(pf -> LeaseIdentity.position(pf, l)).orElse(OptionalInt.empty()).orElse(fallback);
+  private String device(String domain, Lease l) {
+    return held(domain, l, 0).device();
   }
 
   // ---------------------------------------------------------------- migrate
@@ -412,11 +449,13 @@ public final class DriverActions {
     String name = hypervisor.domain(deployId).map(DomainInfo::name).orElse(domainName(vmId));
     try (LedgerSession s = ledger.open(Engine.LOCK_TIMEOUT)) {
       List<Lease> mine = leasesOf(s.state(), name);
+      List<HeldVf> held = new ArrayList<>();
       List<String> reserve = new ArrayList<>(List.of("migrate_in_reserve", Integer.toString(vmId)));
       for (int i = 0; i < mine.size(); i++) {
         Lease l = mine.get(i);
-        reserve.add(new org.kvmsriov.driver.DriverRequest.IncomingNic(l.pf(), position(l, i), l.mac().orElseThrow(),
-            l.pkey()).token());
+        held.add(held(name, l, i));
+        reserve.add(new org.kvmsriov.driver.DriverRequest.IncomingNic(l.pf(), held.get(i).position(),
+            l.mac().orElseThrow(), l.pkey()).token());
       }
       remote.call(destHost, reserve); // nothing has changed here if the destination refuses
       LedgerState st = s.state();
@@ -426,19 +465,20 @@ public final class DriverActions {
       s.commit(st);
       List<Lease> detached = new ArrayList<>();
       try {
-        for (Lease l : mine) {
-          hypervisor.detachDevice(name, device(l), detachTimeout);
-          detached.add(l);
+        for (HeldVf h : held) {
+          hypervisor.detachDevice(name, h.device(), detachTimeout);
+          detached.add(h.lease());
         }
         // Client-driven like OpenNebula's stock kvm migrate; the VF-less live XML goes along.
         hypervisor.migrate(name, "qemu+ssh://" + destHost + "/system", false, Optional.empty());
       } catch (RuntimeException e) {
         List<String> notBack = new ArrayList<>();
         LedgerState back = s.state();
-        for (Lease l : mine) {
+        for (int i = 0; i < mine.size(); i++) {
+          Lease l = mine.get(i);
           try {
             if (detached.contains(l)) {
-              hypervisor.attachDevice(name, device(l));
+              hypervisor.attachDevice(name, held.get(i).device());
             }
           } catch (RuntimeException again) {
             notBack.add(l.vf().toString()); // still leased ATTACHED: the reconciler re-attaches it
@@ -489,8 +529,7 @@ public final class DriverActions {
             + " is not declared in this host's host.yaml"));
         LeaseAllocator.Slot slot = LeaseAllocator.pick(pf.name(), fabric.vfMap(pf), st, inUse, OptionalInt.empty(),
             fabric::numaNode);
-        Lease l = newLease(pf, slot, name, vmId, new NicIdentity(nic.mac(), pf.mode() instanceof Mode.MlnxOfed2
-            ? Optional.of(new org.kvmsriov.model.Guid(nic.mac().value())) : Optional.empty()))
+        Lease l = newLease(pf, slot, name, vmId, NicIdentity.parked(pf.mode(), nic.mac()))
             .withState(LeaseState.MIGRATING_IN, clock.instant());
         st = st.with(l);
         taken.add(l);
@@ -498,10 +537,7 @@ public final class DriverActions {
       s.commit(st);
       try {
         for (int i = 0; i < taken.size(); i++) {
-          PartitionRequest p = nics.get(i).pkey().filter(k -> k.partition() != 0x7fff)
-              .<PartitionRequest>map(k -> new PartitionRequest.Partition(k.partition()))
-              .orElse(new PartitionRequest.DefaultPartition());
-          program(s, taken.get(i), p);
+          program(s, taken.get(i), PartitionRequest.recorded(nics.get(i).pkey()));
         }
       } catch (RuntimeException e) {
         rollBack(s, taken);
@@ -510,8 +546,13 @@ public final class DriverActions {
     }
   }
 
-  /** Destination: attaches the VFs reserved for the domain that has arrived. */
-  public void migrateInAttach(int vmId) {
+  /**
+   * Destination: attaches the VFs reserved for the domain that has arrived.
+   *
+   * @param nics the VM template's NICs (the network driver's pre stored it on this host before
+   *     the migration): an ethernet VF's VLAN, which the reservation does not carry
+   */
+  public void migrateInAttach(int vmId, List<VmNic> nics) {
     String name = domainName(vmId);
     try (LedgerSession s = ledger.open(Engine.LOCK_TIMEOUT)) {
       List<String> failed = new ArrayList<>();
@@ -521,7 +562,12 @@ public final class DriverActions {
           continue;
         }
         try {
-          hypervisor.attachDevice(name, device(l));
+          PfSpec pf = desired.pf(l.pf()).orElseThrow();
+          OptionalInt vlan = pf.mode() instanceof Mode.Ethernet
+              ? vlanNumber(TemplateNics.nicOf(desired, l.pf(), l.mac().orElseThrow(), nics).flatMap(VmNic::vlanId))
+              : OptionalInt.empty();
+          hypervisor.attachDevice(name, DomainXmlWriter.deviceXml(l.vf(), LeaseIdentity.alias(pf, l), pf.mode(),
+              l.mac(), vlan));
           st = st.with(l.withState(LeaseState.ATTACHED, clock.instant()))
               .record(history("migrate-in", l, name, "VF attached after migration"));
         } catch (RuntimeException e) {
@@ -573,12 +619,8 @@ public final class DriverActions {
       boolean vfAttached = false;
       try {
         l = program(s, l, partition);
-        String dev = pf.mode() instanceof Mode.Ethernet
-            ? DomainXmlWriter.deviceXml(l.vf(), SriovNic.aliasFor(position), pf.mode(), Optional.of(mac))
-                .replace("</interface>", ethVlan.isPresent() ? "<vlan><tag id=\"" + ethVlan.getAsInt()
-                    + "\"/></vlan></interface>" : "</interface>")
-            : DomainXmlWriter.deviceXml(l.vf(), SriovNic.aliasFor(position), pf.mode(), Optional.empty());
-        hypervisor.attachDevice(name, dev);
+        hypervisor.attachDevice(name, DomainXmlWriter.deviceXml(l.vf(), SriovNic.aliasFor(position), pf.mode(),
+            Optional.of(mac), ethVlan));
         vfAttached = true;
         if (pf.mode() instanceof Mode.Generic) {
           hypervisor.attachDevice(name, DomainXmlWriter.dummyXml(desired.driver(), position, mac));
@@ -588,7 +630,8 @@ public final class DriverActions {
       } catch (RuntimeException e) {
         if (vfAttached) {
           try {
-            hypervisor.detachDevice(name, deviceAt(l, position), detachTimeout);
+            hypervisor.detachDevice(name, DomainXmlWriter.deviceXml(l.vf(), SriovNic.aliasFor(position), pf.mode(),
+                Optional.of(mac), OptionalInt.empty()), detachTimeout);
           } catch (RuntimeException again) {
             log.println("WARNING: VF " + l.vf() + " could not be detached again: " + again.getMessage());
           }
@@ -616,7 +659,7 @@ public final class DriverActions {
       }
       Lease l = match.get();
       PfSpec pf = desired.pf(l.pf()).orElseThrow();
-      hypervisor.detachDevice(name, device(l), detachTimeout);
+      hypervisor.detachDevice(name, device(name, l), detachTimeout);
       if (pf.mode() instanceof Mode.Generic) {
         int position = l.mac().get().octet(1);
         hypervisor.detachDevice(name, DomainXmlWriter.dummyXml(desired.driver(), position, mac), detachTimeout);
@@ -631,9 +674,9 @@ public final class DriverActions {
   private int nextPosition(String name) {
     int max = -1;
     for (PciHostdev h : hypervisor.domain(name).map(DomainInfo::hostdevs).orElse(List.of())) {
-      Optional<String> alias = h.alias();
-      if (alias.isPresent() && alias.get().matches("ua-sriov-\\d{1,3}")) {
-        max = Math.max(max, Integer.parseInt(alias.get().substring("ua-sriov-".length())));
+      OptionalInt position = h.alias().map(SriovNic::positionOf).orElse(OptionalInt.empty());
+      if (position.isPresent()) {
+        max = Math.max(max, position.getAsInt());
       }
     }
     if (max + 1 > org.kvmsriov.model.SriovIdentity.MAX_POSITION) {

@@ -6,16 +6,20 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Predicate;
+import org.kvmsriov.driver.VmNic;
 import org.kvmsriov.model.HostState;
 import org.kvmsriov.plan.Action;
 import org.kvmsriov.plan.Observation;
 import org.kvmsriov.plan.Plan;
 import org.kvmsriov.plan.Planner;
+import org.kvmsriov.plan.VmNotice;
 import org.kvmsriov.port.Hypervisor;
 import org.kvmsriov.port.LeaseOwner;
 import org.kvmsriov.port.Ledger;
 import org.kvmsriov.port.LedgerSession;
+import org.kvmsriov.port.LedgerState;
 
 /**
  * The one engine behind {@code reconcile --once}, the daemon's passes and the driver actions.
@@ -65,9 +69,38 @@ public final class Engine {
    * </ol>
    */
   public PassResult reconcile(Optional<String> domain, boolean dryRun) {
+    return pass(domain, st -> VmNotice.none(), dryRun);
+  }
+
+  /**
+   * The network driver's {@code post}: a pass over one VM that maps each InfiniBand VF's
+   * partition from its NIC's VLAN_ID (which deploy may not have known) and re-programs drifted
+   * GUIDs, as every pass does.
+   *
+   * @param nics the VM template's NICs this network driver serves
+   */
+  public PassResult post(String domain, List<VmNic> nics) {
+    return pass(Optional.of(domain),
+        st -> new VmNotice(TemplateNics.partitions(desired, st, domain, nics), java.util.Set.of()), false);
+  }
+
+  /**
+   * The network driver's {@code clean}: a pass over one VM that releases at once the leases of
+   * {@code nics} no running domain holds (OpenNebula has let them go: no grace period), resetting
+   * GUIDs and pkey maps. Parked NICs of a saved VM stay for its restore.
+   *
+   * @param nics the NICs OpenNebula let go: all this driver serves, or the one being detached
+   */
+  public PassResult clean(String domain, List<VmNic> nics) {
+    return pass(Optional.of(domain),
+        st -> new VmNotice(java.util.Map.of(), TemplateNics.leases(desired, st, domain, nics)), false);
+  }
+
+  private PassResult pass(Optional<String> domain, Function<LedgerState, VmNotice> notice, boolean dryRun) {
     Instant start = clock.instant();
     try (LedgerSession session = ledger.open(LOCK_TIMEOUT)) {
-      Observation o = Observer.observe(desired, fabric, session.state(), hypervisor.domains(), alive, clock.instant());
+      Observation o = Observer.observe(desired, fabric, session.state(), hypervisor.domains(), alive, clock.instant())
+          .with(notice.apply(session.state()));
       Plan plan = Planner.plan(o);
       if (domain.isPresent()) {
         plan = plan.forDomain(domain.get());

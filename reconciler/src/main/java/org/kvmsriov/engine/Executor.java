@@ -11,7 +11,10 @@ import org.kvmsriov.model.Guid;
 import org.kvmsriov.model.HostState;
 import org.kvmsriov.model.Mode;
 import org.kvmsriov.model.PfSpec;
+import org.kvmsriov.model.Pkey;
 import org.kvmsriov.plan.Action;
+import org.kvmsriov.plan.PartitionDecision;
+import org.kvmsriov.plan.PartitionRequest;
 import org.kvmsriov.port.HistoryEntry;
 import org.kvmsriov.port.Hypervisor;
 import org.kvmsriov.port.Lease;
@@ -104,7 +107,7 @@ final class Executor implements Action.Visitor<Outcome.Status> {
       l.guid().ifPresent(g -> fabric.programGuid(pf, l.vfIndex(), g));
     }
     hypervisor.attachDevice(l.domain().orElseThrow(),
-        DomainXmlWriter.deviceXml(l.vf(), LeaseIdentity.alias(pf, l), pf.mode(), l.mac()));
+        DomainXmlWriter.deviceXml(l.vf(), LeaseIdentity.alias(pf, l), pf.mode(), l.mac(), OptionalInt.empty()));
     commit(session.state().with(l.withState(LeaseState.ATTACHED, now()))
         .record(new HistoryEntry(now(), "reattach", l.key(), l.domain().orElseThrow(), "detached behind our back")));
     return Outcome.Status.DONE;
@@ -114,15 +117,21 @@ final class Executor implements Action.Visitor<Outcome.Status> {
   public Outcome.Status restoreParked(Action.RestoreParkedNic a) {
     ParkedNic nic = a.nic();
     PfSpec pf = desired.pf(nic.pf()).orElseThrow(() -> new IllegalStateException("PF " + nic.pf() + " is not declared"));
-    Optional<Guid> guid = pf.mode() instanceof Mode.MlnxOfed2 ? Optional.of(new Guid(nic.mac().value()))
-        : Optional.empty();
+    Optional<Guid> guid = NicIdentity.parked(pf.mode(), nic.mac()).guid();
+    // The VF's GUID as found and the partition it will get, recorded before either is written,
+    // so release can put the VF back.
+    Optional<Guid> original = guid.isPresent() ? fabric.portGuid(pf, a.vfIndex()) : Optional.empty();
+    Optional<PartitionDecision> partition = guid.isPresent()
+        ? LeaseIdentity.decide(fabric, pf, PartitionRequest.recorded(nic.pkey())) : Optional.empty();
     Lease l = Lease.reserve(nic.pf(), a.vf(), a.vfIndex(), nic.domain(), vmIdOf(nic.domain()), self, now())
-        .withIdentity(Optional.of(nic.mac()), guid, Optional.empty(), nic.pkey(), now());
+        .withIdentity(Optional.of(nic.mac()), guid, original,
+            partition.isPresent() ? Optional.of(LeaseIdentity.recorded(partition.get())) : nic.pkey(), now());
     commit(session.state().with(l)); // leased before libvirt is asked anything
     try {
       guid.ifPresent(g -> fabric.programGuid(pf, a.vfIndex(), g));
+      partition.ifPresent(d -> LeaseIdentity.apply(fabric, pf, a.vfIndex(), d));
       hypervisor.attachDevice(nic.domain(), DomainXmlWriter.deviceXml(a.vf(), SriovNic.aliasFor(nic.position()),
-          pf.mode(), Optional.of(nic.mac())));
+          pf.mode(), Optional.of(nic.mac()), OptionalInt.empty()));
     } catch (RuntimeException e) {
       LeaseIdentity.reset(fabric, pf, l);
       commit(session.state().without(l.key()));
@@ -144,7 +153,28 @@ final class Executor implements Action.Visitor<Outcome.Status> {
   @Override
   public Outcome.Status mapPkey(Action.MapPkey a) {
     fabric.mapPkey(pf(a.lease()), a.lease().vfIndex(), OptionalInt.of(a.physicalIndex()));
+    recordPkey(a.lease(), a.pkey(), "map-pkey", "partition " + a.pkey());
     return Outcome.Status.DONE;
+  }
+
+  @Override
+  public Outcome.Status blockPartition(Action.BlockPartition a) {
+    fabric.mapPkey(pf(a.lease()), a.lease().vfIndex(), OptionalInt.empty());
+    recordPkey(a.lease(), Pkey.BLOCKED, "block-partition", a.reason());
+    return Outcome.Status.DONE;
+  }
+
+  /**
+   * Records the key a VF now reaches when it differs from the lease's (a partition the network
+   * driver's post learnt), so later passes keep it and release resets it.
+   */
+  private void recordPkey(Lease planned, Pkey key, String what, String why) {
+    Lease l = session.state().lease(planned.key()).orElse(planned);
+    if (l.pkey().equals(Optional.of(key))) {
+      return;
+    }
+    commit(session.state().with(l.withIdentity(l.mac(), l.guid(), l.originalGuid(), Optional.of(key), now()))
+        .record(new HistoryEntry(now(), what, l.key(), l.domain().orElse(""), why)));
   }
 
   @Override

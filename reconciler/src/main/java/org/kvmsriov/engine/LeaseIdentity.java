@@ -1,9 +1,13 @@
 package org.kvmsriov.engine;
 
+import java.util.Optional;
 import java.util.OptionalInt;
 import org.kvmsriov.driver.SriovNic;
 import org.kvmsriov.model.Mode;
 import org.kvmsriov.model.PfSpec;
+import org.kvmsriov.model.Pkey;
+import org.kvmsriov.plan.PartitionDecision;
+import org.kvmsriov.plan.PartitionRequest;
 import org.kvmsriov.port.Lease;
 
 /** What a lease's identity says about its VF, shared by driver actions and reconcile passes. */
@@ -24,6 +28,27 @@ final class LeaseIdentity {
         fabric.resetPkey(pf, l.vfIndex());
       }
     }
+  }
+
+  /**
+   * Where the VF's partition goes, decided before anything is written: a lease records the
+   * outcome first, so a process killed after the write still leaves what release resets from.
+   *
+   * @return empty when the HCA has no per-VF pkey tables (mlx5: the subnet manager grants partitions)
+   */
+  static Optional<PartitionDecision> decide(FabricView fabric, PfSpec pf, PartitionRequest partition) {
+    return fabric.portPkeys(pf).map(table -> PartitionDecision.decide(partition, table, pf.pkeys()));
+  }
+
+  /** The key a lease records for a decision: the key mapped, or {@link Pkey#BLOCKED}. */
+  static Pkey recorded(PartitionDecision d) {
+    return d instanceof PartitionDecision.Mapped m ? m.pkey() : Pkey.BLOCKED;
+  }
+
+  /** Writes a decision into the VF's virtual pkey table (index 0, or {@code none} when blocked). */
+  static void apply(FabricView fabric, PfSpec pf, int vfIndex, PartitionDecision d) {
+    fabric.mapPkey(pf, vfIndex, d instanceof PartitionDecision.Mapped m ? OptionalInt.of(m.physicalIndex())
+        : OptionalInt.empty());
   }
 
   /** The NIC position the identity MAC carries ({@code <prefix>:<pos>:…}); none in ethernet mode. */

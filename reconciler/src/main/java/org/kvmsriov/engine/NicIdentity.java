@@ -25,6 +25,12 @@ record NicIdentity(MacAddress mac, Optional<Guid> guid) {
     return new NicIdentity(id.dummyMac(), mode instanceof Mode.MlnxOfed2 ? Optional.of(id.guid()) : Optional.empty());
   }
 
+  /** The identity of a NIC coming back (restore, incoming migration): the MAC it had, its GUID from it. */
+  static NicIdentity parked(Mode mode, MacAddress identityMac) {
+    return new NicIdentity(identityMac, mode instanceof Mode.MlnxOfed2 ? Optional.of(new Guid(identityMac.value()))
+        : Optional.empty());
+  }
+
   /** Whether a lease's identity MAC belongs to the NIC whose OpenNebula MAC is {@code nicMac}. */
   static boolean matches(MacAddress leaseMac, Mode mode, HostState.DriverSettings driver, MacAddress nicMac) {
     if (mode instanceof Mode.Ethernet) {

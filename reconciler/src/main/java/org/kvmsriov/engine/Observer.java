@@ -78,7 +78,8 @@ public final class Observer {
           if (l.guid().isPresent()) {
             fabric.portGuid(pf, l.vfIndex()).ifPresent(g -> guids.put(l.vf(), g));
           }
-          if (l.pkey().isPresent() && tables.containsKey(pf.name())) {
+          // every lease, not only those with a key: post may map one deploy left unmapped
+          if (tables.containsKey(pf.name())) {
             slots.put(l.vf(), fabric.pkeySlot0(pf, l.vfIndex()));
           }
         }

@@ -8,6 +8,13 @@ public record Pkey(int value) {
 
   public static final Pkey DEFAULT_FULL = new Pkey(0xffff);
 
+  /**
+   * What a lease records for a VF it blocked (virtual index 0 at {@code none}). 0x8000 is
+   * partition 0, which is no partition: no port table holds it, so the mark cannot be mistaken
+   * for a key a VF was mapped to (0x7fff, the limited default partition, can be one).
+   */
+  public static final Pkey BLOCKED = new Pkey(0x8000);
+
   public Pkey {
     if (value < 0x0001 || value > 0xffff) {
       throw new IllegalArgumentException(String.format(

@@ -37,6 +37,8 @@ public sealed interface Action {
 
     R mapPkey(MapPkey a);
 
+    R blockPartition(BlockPartition a);
+
     R report(Report a);
   }
 
@@ -171,6 +173,28 @@ public sealed interface Action {
     @Override
     public <R> R accept(Visitor<R> v) {
       return v.mapPkey(this);
+    }
+  }
+
+  /**
+   * The VF's NIC asks for a partition the port's table (or host.yaml) does not grant, or it was
+   * blocked before: point its virtual pkey index 0 at {@code none}, so it reaches no partition.
+   */
+  record BlockPartition(Lease lease, String reason, String observed) implements Action {
+    @Override
+    public java.util.Optional<String> domain() {
+      return lease.domain();
+    }
+
+    @Override
+    public String describe() {
+      return "block " + lease.pf() + " VF " + lease.vfIndex() + " of " + lease.domain().orElse("?") + ": " + reason
+          + " (shows " + observed + ")";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.blockPartition(this);
     }
   }
 

@@ -31,6 +31,7 @@ import org.kvmsriov.port.LedgerState;
  * @param deadOwners owners of leases whose process is gone (so a reserved lease is abandoned)
  * @param now the pass's clock
  * @param unreadable what could not be observed (a PF missing from sysfs), reported, not guessed
+ * @param notice what OpenNebula's network driver said about one VM ({@link VmNotice#none()} otherwise)
  */
 public record Observation(
     HostState desired,
@@ -44,7 +45,8 @@ public record Observation(
     Map<PfName, List<Optional<Pkey>>> portPkeys,
     Set<LeaseOwner> deadOwners,
     Instant now,
-    List<String> unreadable) {
+    List<String> unreadable,
+    VmNotice notice) {
 
   public Observation {
     vfMaps = Map.copyOf(vfMaps);
@@ -56,6 +58,22 @@ public record Observation(
     portPkeys = Map.copyOf(portPkeys);
     deadOwners = Set.copyOf(deadOwners);
     unreadable = List.copyOf(unreadable);
+    java.util.Objects.requireNonNull(notice, "notice");
+  }
+
+  /** An ordinary pass's observation: no network-driver notice. */
+  public Observation(HostState desired, Map<PfName, List<PciAddress>> vfMaps, LedgerState ledger,
+      List<DomainInfo> domains, Map<PciAddress, PciAddress> foreignPfOf, Map<PciAddress, PfName> unmappedVfOf,
+      Map<PciAddress, Guid> guids, Map<PciAddress, OptionalInt> pkeySlot0, Map<PfName, List<Optional<Pkey>>> portPkeys,
+      Set<LeaseOwner> deadOwners, Instant now, List<String> unreadable) {
+    this(desired, vfMaps, ledger, domains, foreignPfOf, unmappedVfOf, guids, pkeySlot0, portPkeys, deadOwners, now,
+        unreadable, VmNotice.none());
+  }
+
+  /** This observation with {@code n} heard from the network driver. */
+  public Observation with(VmNotice n) {
+    return new Observation(desired, vfMaps, ledger, domains, foreignPfOf, unmappedVfOf, guids, pkeySlot0, portPkeys,
+        deadOwners, now, unreadable, n);
   }
 
   public Duration grace() {

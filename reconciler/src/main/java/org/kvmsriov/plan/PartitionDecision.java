@@ -27,6 +27,9 @@ public sealed interface PartitionDecision {
    * @param allowed host.yaml's pkeys for the PF; empty means any key in the table
    */
   static PartitionDecision decide(PartitionRequest request, List<Optional<Pkey>> portTable, List<Pkey> allowed) {
+    if (request instanceof PartitionRequest.Blocked) {
+      return new Blocked("it was blocked where it ran before; the network driver's post step maps its VLAN_ID");
+    }
     List<Pkey> wanted = request instanceof PartitionRequest.Partition p ? p.keys()
         : List.of(Pkey.DEFAULT_FULL, new Pkey(0x7fff));
     for (Pkey key : wanted) {

@@ -11,6 +11,7 @@ import org.kvmsriov.model.Pkey;
  * <pre>
  * PartitionRequest = DefaultPartition           no VLAN_ID
  *                  | Partition(number)          VLAN_ID 1..0x7fff, the 15-bit partition number
+ *                  | Blocked                    blocked where the NIC ran before (saved, migrated)
  * </pre>
  *
  * <p>The add-on counted binary digits and so, for VLAN_IDs of 15 bits (16384..32767), dropped
@@ -20,6 +21,13 @@ import org.kvmsriov.model.Pkey;
 public sealed interface PartitionRequest {
 
   record DefaultPartition() implements PartitionRequest {}
+
+  /**
+   * A NIC whose partition could not be mapped where it ran before: it stays blocked until the
+   * network driver's {@code post} step maps its VLAN_ID again (restore and migration know only
+   * what the lease recorded, not the partition number it failed to find).
+   */
+  record Blocked() implements PartitionRequest {}
 
   /** @param number the partition number, 1..0x7fff */
   record Partition(int number) implements PartitionRequest {
@@ -50,5 +58,16 @@ public sealed interface PartitionRequest {
           + " (1 to 32767; the membership bit is chosen from the port's pkey table)");
     }
     return new Partition(Integer.parseInt(v));
+  }
+
+  /**
+   * What a lease's recorded key asks for again (restore, migration): the default partition for
+   * none or a default key, blocked for {@link Pkey#BLOCKED}, else the key's partition.
+   */
+  static PartitionRequest recorded(Optional<Pkey> recorded) {
+    if (recorded.isEmpty() || recorded.get().partition() == 0x7fff) {
+      return new DefaultPartition();
+    }
+    return recorded.get().equals(Pkey.BLOCKED) ? new Blocked() : new Partition(recorded.get().partition());
   }
 }

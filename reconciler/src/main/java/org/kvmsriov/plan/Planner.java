@@ -31,9 +31,11 @@ import org.kvmsriov.port.PciHostdev;
  * <ol>
  *   <li>A VF held by two running domains is reported and left alone.
  *   <li>Each lease: held by its domain → confirmed if not yet attached, then checked for GUID and
- *       pkey drift; held by another domain → reported; its running domain lost it → re-attached;
- *       otherwise (domain gone, stopped, or never got it) released once the grace period has
- *       passed — at once when the process that reserved it is dead.
+ *       pkey drift (against the partition the network driver's {@code post} says its NIC asks
+ *       for, when it has said); held by another domain → reported; its NIC let go by OpenNebula
+ *       (the network driver's {@code clean}) → released at once; its running domain lost it →
+ *       re-attached; otherwise (domain gone, stopped, or never got it) released once the grace
+ *       period has passed — at once when the process that reserved it is dead.
  *   <li>Each VF a running domain holds without a lease → adopted if mapped, else reported.
  *   <li>Each parked NIC of a running domain → a free VF leased and attached.
  * </ol>
@@ -137,6 +139,11 @@ public final class Planner {
             "VF " + l.vf() + " is leased to " + name + " but " + String.join(", ", who) + " holds it"));
         return;
       }
+      if (o.notice().gone().contains(l.key())) {
+        releases.add(new Action.ReleaseStaleLease(l, "OpenNebula's network driver let go of "
+            + (dom != null && dom.isActive() ? "this NIC of " : "") + name));
+        return;
+      }
       boolean active = dom != null && dom.isActive();
       // A migration that moved the domain here but could not attach its VFs left MIGRATING_IN
       // leases: the domain should hold them, as with a VF detached behind our back.
@@ -178,28 +185,47 @@ public final class Planner {
           programs.add(new Action.ProgramGuid(l, want, seen.toString()));
         }
       });
-      l.pkey().ifPresent(want -> {
-        List<Optional<Pkey>> table = o.portPkeys().get(l.pf());
-        OptionalInt slot = o.pkeySlot0().get(l.vf());
-        if (table == null || slot == null) {
-          return; // no per-VF pkey table on this HCA (mlx5: the subnet manager owns partitions)
-        }
-        int index = -1;
-        for (int i = 0; i < table.size(); i++) {
-          if (table.get(i).filter(want::equals).isPresent()) {
-            index = i;
-            break;
-          }
-        }
+      partition(l);
+    }
+
+    /**
+     * Where the VF's virtual pkey index 0 should point: at the partition {@code post} says the
+     * NIC asks for, else at the key the lease records (or {@code none} when it records a block).
+     */
+    private void partition(Lease l) {
+      List<Optional<Pkey>> table = o.portPkeys().get(l.pf());
+      OptionalInt slot = o.pkeySlot0().get(l.vf());
+      if (table == null || slot == null) {
+        return; // no per-VF pkey table on this HCA (mlx5: the subnet manager owns partitions)
+      }
+      PartitionRequest asked = o.notice().partitions().get(l.key());
+      PartitionDecision want;
+      if (asked != null) {
+        want = PartitionDecision.decide(asked, table,
+            o.desired().pf(l.pf()).map(org.kvmsriov.model.PfSpec::pkeys).orElse(List.of()));
+      } else if (l.pkey().isEmpty()) {
+        return;
+      } else if (l.pkey().get().equals(Pkey.BLOCKED)) {
+        want = new PartitionDecision.Blocked("its partition was not found when it was mapped");
+      } else {
+        int index = table.indexOf(l.pkey());
         if (index < 0) {
           reports.add(new Action.Report(Action.ReportKind.PARTITION_BLOCKED, l.domain(),
-              "pkey " + want + " of " + l.domain().orElse("?") + " is gone from " + l.pf()
+              "pkey " + l.pkey().get() + " of " + l.domain().orElse("?") + " is gone from " + l.pf()
                   + "'s port table; its VF cannot reach the partition"));
-        } else if (slot.isEmpty() || slot.getAsInt() != index) {
-          programs.add(new Action.MapPkey(l, want, index,
-              slot.isEmpty() ? "none" : "port index " + slot.getAsInt()));
+          return;
         }
-      });
+        want = new PartitionDecision.Mapped(index, l.pkey().get());
+      }
+      String seen = slot.isEmpty() ? "none" : "port index " + slot.getAsInt();
+      if (want instanceof PartitionDecision.Mapped m) {
+        if (!slot.equals(OptionalInt.of(m.physicalIndex())) || !l.pkey().equals(Optional.of(m.pkey()))) {
+          programs.add(new Action.MapPkey(l, m.pkey(), m.physicalIndex(), seen));
+        }
+      } else if (want instanceof PartitionDecision.Blocked b
+          && (slot.isPresent() || !l.pkey().equals(Optional.of(Pkey.BLOCKED)))) {
+        programs.add(new Action.BlockPartition(l, b.reason(), seen));
+      }
     }
 
     private void unleasedHostdevs() {

@@ -11,8 +11,13 @@
  *        | RestoreParkedNic(ParkedNic, index, vf)
  *        | ProgramGuid(Lease, guid, observed)
  *        | MapPkey(Lease, pkey, physicalIndex, observed)
+ *        | BlockPartition(Lease, reason, observed)
  *        | Report(kind, domain?, message)
  * </pre>
+ *
+ * <p>A pass may also carry a {@link org.kvmsriov.plan.VmNotice} from OpenNebula's network driver
+ * about one VM: the partitions its NICs ask for ({@code post}) or the NICs it let go
+ * ({@code clean}).
  *
  * <p>Nothing here does I/O or reads a clock: the {@link org.kvmsriov.plan.Observation} carries
  * "now". Running the planner twice on the same observation gives the same plan.

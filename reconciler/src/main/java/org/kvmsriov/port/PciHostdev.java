@@ -12,9 +12,17 @@ import org.kvmsriov.model.PciAddress;
  * @param viaInterface true for {@code <interface type='hostdev'>} (ethernet mode)
  * @param alias libvirt's device alias ({@code hostdev0}, {@code net1}), present in live XML; it is
  *     what a {@link DomainEvent.DeviceRemoved} event names
+ * @param vlan the {@code <vlan><tag id=…/>} libvirt sets on an {@code <interface type='hostdev'>}
+ *     VF, so a VF detached for a save or migration goes back on the same VLAN
  */
-public record PciHostdev(
-    PciAddress source, Optional<PciAddress> guestAddress, boolean viaInterface, Optional<String> alias) {
+public record PciHostdev(PciAddress source, Optional<PciAddress> guestAddress, boolean viaInterface,
+    Optional<String> alias, java.util.OptionalInt vlan) {
+
+  /** A hostdev without a VLAN. */
+  public PciHostdev(PciAddress source, Optional<PciAddress> guestAddress, boolean viaInterface,
+      Optional<String> alias) {
+    this(source, guestAddress, viaInterface, alias, java.util.OptionalInt.empty());
+  }
 
   /** A hostdev as written in a deployment file, before libvirt has given it an alias. */
   public PciHostdev(PciAddress source, Optional<PciAddress> guestAddress, boolean viaInterface) {

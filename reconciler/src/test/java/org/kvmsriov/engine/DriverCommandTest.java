@@ -4,53 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.kvmsriov.adapters.libvirt.LibvirtHypervisor;
-import org.kvmsriov.cli.HypervisorConnector;
-import org.kvmsriov.ledger.FileLedger;
 import org.kvmsriov.model.PciAddress;
 import org.kvmsriov.port.DomainInfo;
 import org.kvmsriov.port.Lease;
 import org.kvmsriov.port.LeaseState;
 import org.kvmsriov.port.PciHostdev;
-import org.kvmsriov.testsupport.Cli;
 import org.kvmsriov.testsupport.CliRun;
-import org.kvmsriov.testsupport.ShmTempDir;
-import org.kvmsriov.testsupport.SysfsHosts;
 
 /**
  * The VMM actions run as OpenNebula's exec driver runs them (argv with VM id and host appended,
  * the deployment file on stdin), against libvirt's test driver and a two-NUMA-node sysfs tree
- * with a generic NIC and a ConnectX-3.
+ * with a generic NIC and a ConnectX-3 ({@link org.kvmsriov.testsupport.DriverWorld}).
  */
-class DriverCommandTest {
+class DriverCommandTest extends DriverWorldTest {
 
-  @TempDir(factory = ShmTempDir.class) Path dir;
-  LibvirtHypervisor keepAlive; // test:///default lives as long as one connection is open
-  SysfsHosts.TwoNodeHost host;
-  Path state;
-  Path ledgerDir;
-
-  @BeforeEach
-  void world() throws Exception {
-    keepAlive = LibvirtHypervisor.open("test:///default");
-    for (DomainInfo d : keepAlive.domains()) {
-      if (d.name().startsWith("one-")) {
-        keepAlive.destroy(d.name());
-      }
-    }
-    host = SysfsHosts.twoNodeHost(dir.resolve("root"), false);
-    List<PciAddress> ib = host.mlx4().vfs();
-    state = dir.resolve("host.yaml");
-    Files.writeString(state, """
-        version: 1
-        libvirt_uri: test:///default
+  @Override
+  String hostYaml() {
+    return """
         driver: {dummy_bridge: br-dummy, mac_prefix: "aa"}
         pfs:
           ib0:
@@ -60,21 +33,7 @@ class DriverCommandTest {
           enp3s0f0:
             mode: generic
             discover: true
-        """.formatted(ib.get(0), ib.get(1)));
-    ledgerDir = dir.resolve("ledger");
-  }
-
-  @AfterEach
-  void close() {
-    keepAlive.close();
-  }
-
-  CliRun driver(String stdin, String... args) {
-    List<String> argv = new java.util.ArrayList<>(List.of("driver", "--state", state.toString(),
-        "--ledger-dir", ledgerDir.toString(), "--sysfs-root", host.tree().root().toString(),
-        "--stock-dir=" + dir.resolve("stock")));
-    argv.addAll(List.of(args));
-    return Cli.runWithStdin(HypervisorConnector.libvirt(), Clock.systemUTC(), stdin, argv.toArray(String[]::new));
+        """;
   }
 
   static String deployment(int vmId, String... bridges) {
@@ -103,11 +62,15 @@ class DriverCommandTest {
   }
 
   Path deployFile(int vmId) {
-    return dir.resolve("datastores/0/" + vmId + "/deployment.0");
+    return w.vmDir(vmId).resolve("deployment.0");
+  }
+
+  CliRun driver(String stdin, String... args) {
+    return w.driver(stdin, args);
   }
 
   List<Lease> leases() {
-    return List.copyOf(new FileLedger(ledgerDir).snapshot().leases().values());
+    return w.leases();
   }
 
   @Test
@@ -118,11 +81,11 @@ class DriverCommandTest {
     assertThat(r.exitCode()).isZero();
     assertThat(r.out()).isEqualTo("one-42\n");
 
-    DomainInfo d = keepAlive.domain("one-42").orElseThrow();
+    DomainInfo d = w.libvirt.domain("one-42").orElseThrow();
     assertThat(d.isActive()).isTrue();
     List<PciAddress> vfs = d.hostdevs().stream().map(PciHostdev::source).toList();
     assertThat(vfs).hasSize(3).doesNotHaveDuplicates()
-        .containsExactlyInAnyOrder(host.mlx4().vfs().get(0), host.mlx4().vfs().get(1), host.nic().vfs().get(0));
+        .containsExactlyInAnyOrder(w.host.mlx4().vfs().get(0), w.host.mlx4().vfs().get(1), w.host.nic().vfs().get(0));
     String written = Files.readString(deployFile(42));
     assertThat(written).contains("ua-sriov-0", "ua-sriov-1", "ua-sriov-2", "<source bridge=\"br0\"/>",
         "<source bridge=\"br-dummy\"/>", "aa:01:0a:00:2a:02").doesNotContain("sriov_ib0");
@@ -131,9 +94,9 @@ class DriverCommandTest {
       assertThat(l.domain()).contains("one-42");
     });
     // mlnx_ofed2: GUID 00:00:aa:<pos>:<low 4 MAC octets> written to the VF's alias GUID entry (slave = index + 1)
-    assertThat(Files.readString(host.tree().path(host.mlx4().hcaDir() + "/iov/ports/1/admin_guids/1")).strip())
+    assertThat(Files.readString(w.host.tree().path(w.host.mlx4().hcaDir() + "/iov/ports/1/admin_guids/1")).strip())
         .isEqualTo("aa000a002a00");
-    assertThat(Files.readString(host.tree().path(host.mlx4().hcaDir() + "/iov/ports/1/admin_guids/2")).strip())
+    assertThat(Files.readString(w.host.tree().path(w.host.mlx4().hcaDir() + "/iov/ports/1/admin_guids/2")).strip())
         .isEqualTo("aa020a002a03"); // position 2: the br0 NIC is not an SR-IOV NIC
   }
 
@@ -141,20 +104,20 @@ class DriverCommandTest {
   void noFreeVfFailsFramedAndLeavesNoLease() throws Exception {
     assertThat(driver(deployment(1, "sriov_ib0", "sriov_ib0"), "deploy", deployFile(1).toString(), "node01", "1",
         "node01").exitCode()).isZero();
-    String before = Files.readString(ledgerDir.resolve("leases.json"));
+    String before = Files.readString(w.ledgerDir.resolve("leases.json"));
     CliRun r = driver(deployment(2, "sriov_enp3s0f0", "sriov_ib0"), "deploy", deployFile(2).toString(), "node01", "2",
         "node01");
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err()).isEqualTo("ERROR MESSAGE --8<------\nno free VF on ib0\nERROR MESSAGE ------>8--\n");
     assertThat(r.out()).isEmpty();
-    assertThat(keepAlive.domain("one-2")).isEmpty();
-    assertThat(Files.readString(ledgerDir.resolve("leases.json"))).isEqualTo(before);
+    assertThat(w.libvirt.domain("one-2")).isEmpty();
+    assertThat(Files.readString(w.ledgerDir.resolve("leases.json"))).isEqualTo(before);
   }
 
   @Test
   void libvirtRefusingCreateRollsBackLeasesAndGuids() throws Exception {
-    String guidFile = host.mlx4().hcaDir() + "/iov/ports/1/admin_guids/1";
-    String guidBefore = Files.readString(host.tree().path(guidFile));
+    String guidFile = w.host.mlx4().hcaDir() + "/iov/ports/1/admin_guids/1";
+    String guidBefore = Files.readString(w.host.tree().path(guidFile));
     // a disk without a target: libvirt refuses the definition at create
     String xml = deployment(5, "sriov_ib0", "sriov_enp3s0f0")
         .replace("\t</devices>", "\t\t<disk type='file' device='disk'><source file='/nowhere'/></disk>\n\t</devices>");
@@ -162,25 +125,25 @@ class DriverCommandTest {
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err()).startsWith("ERROR MESSAGE --8<------\ndeploy of one-5 failed: ");
     assertThat(leases()).isEmpty();
-    assertThat(keepAlive.domain("one-5")).isEmpty();
-    assertThat(Files.readString(host.tree().path(guidFile)).strip())
+    assertThat(w.libvirt.domain("one-5")).isEmpty();
+    assertThat(Files.readString(w.host.tree().path(guidFile)).strip())
         .as("GUID restored").isEqualTo(guidBefore.strip());
   }
 
   @Test
   void cancelFreesTheVfsAndResetsGuids() throws Exception {
-    String guidFile = host.mlx4().hcaDir() + "/iov/ports/1/admin_guids/1";
-    String guidBefore = Files.readString(host.tree().path(guidFile)).strip();
+    String guidFile = w.host.mlx4().hcaDir() + "/iov/ports/1/admin_guids/1";
+    String guidBefore = Files.readString(w.host.tree().path(guidFile)).strip();
     assertThat(driver(deployment(9, "sriov_ib0", "sriov_enp3s0f0"), "deploy", deployFile(9).toString(), "node01", "9",
         "node01").exitCode()).isZero();
     assertThat(leases()).hasSize(2);
-    String uuid = keepAlive.domain("one-9").orElseThrow().uuid().toString();
+    String uuid = w.libvirt.domain("one-9").orElseThrow().uuid().toString();
     CliRun r = driver("<VMM_DRIVER_ACTION_DATA/>", "cancel", uuid, "node01", "9", "node01");
     assertThat(r.err()).isEmpty();
     assertThat(r.exitCode()).isZero();
-    assertThat(keepAlive.domain("one-9").filter(DomainInfo::isActive)).isEmpty();
+    assertThat(w.libvirt.domain("one-9").filter(DomainInfo::isActive)).isEmpty();
     assertThat(leases()).isEmpty();
-    assertThat(Files.readString(host.tree().path(guidFile)).strip()).isEqualTo(guidBefore);
+    assertThat(Files.readString(w.host.tree().path(guidFile)).strip()).isEqualTo(guidBefore);
     // and cancelling again (OpenNebula's cleanup retries) is harmless
     assertThat(driver("", "cancel", "one-9", "node01", "9", "node01").exitCode()).isZero();
   }
@@ -192,7 +155,7 @@ class DriverCommandTest {
     CliRun r = driver("", "shutdown", "one-11", "node01", "11", "node01");
     assertThat(r.err()).isEmpty();
     assertThat(r.exitCode()).isZero();
-    assertThat(keepAlive.domain("one-11").filter(DomainInfo::isActive)).isEmpty();
+    assertThat(w.libvirt.domain("one-11").filter(DomainInfo::isActive)).isEmpty();
     assertThat(leases()).isEmpty();
   }
 
@@ -206,7 +169,7 @@ class DriverCommandTest {
     CliRun path = driver(deployment(4, "sriov_../../x"), "deploy", deployFile(4).toString(), "node01", "4", "node01");
     assertThat(path.exitCode()).isEqualTo(2);
     assertThat(path.err()).contains("NIC on bridge 'sriov_../../x': PF name '../../x' is not a valid interface name");
-    assertThat(Files.exists(ledgerDir.resolve("leases.json")) ? leases() : List.of()).isEmpty();
+    assertThat(Files.exists(w.ledgerDir.resolve("leases.json")) ? leases() : List.of()).isEmpty();
     assertThat(Files.exists(deployFile(3)) || Files.exists(deployFile(4))).isFalse();
   }
 
@@ -236,15 +199,16 @@ class DriverCommandTest {
   void attachNicThatLibvirtRefusesLeavesNoLeaseAndNoGuid() throws Exception {
     assertThat(driver(deployment(21, "br0"), "deploy", deployFile(21).toString(), "node01", "21", "node01")
         .exitCode()).isZero();
-    String guidFile = host.mlx4().hcaDir() + "/iov/ports/1/admin_guids/1";
-    String guidBefore = Files.readString(host.tree().path(guidFile)).strip();
-    // libvirt's test driver cannot hot-plug: the attach step itself fails, as a real refusal would
+    String guidFile = w.host.mlx4().hcaDir() + "/iov/ports/1/admin_guids/1";
+    String guidBefore = Files.readString(w.host.tree().path(guidFile)).strip();
+    // libvirt's test driver's own refusal to hot-plug: the attach step itself fails
+    w.devices.refuseAttach(true);
     CliRun r = driver("", "attach_nic", "one-21", "02:00:0a:00:15:05", "sriov_ib0", "-", "sriov_partition",
         "one-21-5", "21", "node01");
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err()).startsWith("ERROR MESSAGE --8<------\nattach_nic of 02:00:0a:00:15:05 to one-21 failed: ");
     assertThat(leases()).isEmpty();
-    assertThat(Files.readString(host.tree().path(guidFile)).strip()).isEqualTo(guidBefore);
+    assertThat(Files.readString(w.host.tree().path(guidFile)).strip()).isEqualTo(guidBefore);
   }
 
   @Test

@@ -71,4 +71,17 @@ class PartitionDecisionTest {
           .hasMessageContaining("is not an InfiniBand partition number");
     }
   }
+
+  @Test
+  void aRecordedKeyAsksForItsPartitionAgainAndABlockStaysABlock() {
+    assertThat(PartitionRequest.recorded(Optional.empty())).isEqualTo(new PartitionRequest.DefaultPartition());
+    assertThat(PartitionRequest.recorded(Optional.of(Pkey.DEFAULT_FULL))).isEqualTo(new PartitionRequest.DefaultPartition());
+    assertThat(PartitionRequest.recorded(Optional.of(new Pkey(0x7fff)))).isEqualTo(new PartitionRequest.DefaultPartition());
+    assertThat(PartitionRequest.recorded(Optional.of(new Pkey(0x000b)))).isEqualTo(new PartitionRequest.Partition(11));
+    assertThat(PartitionRequest.recorded(Optional.of(new Pkey(0xce20)))).isEqualTo(new PartitionRequest.Partition(20000));
+    assertThat(PartitionRequest.recorded(Optional.of(Pkey.BLOCKED))).isEqualTo(new PartitionRequest.Blocked());
+    // even where the port table would have a key for it: the partition number is not known
+    assertThat(PartitionDecision.decide(new PartitionRequest.Blocked(), table(0xffff, 0x7fff), List.of()))
+        .isInstanceOf(PartitionDecision.Blocked.class);
+  }
 }

@@ -61,6 +61,27 @@ class PlannerTest {
     final Map<PfName, List<Optional<Pkey>>> tables = new HashMap<>();
     final Set<LeaseOwner> dead = new HashSet<>(Set.of(DEAD));
     final List<String> unreadable = new ArrayList<>();
+    final Map<org.kvmsriov.port.LeaseKey, PartitionRequest> partitions = new HashMap<>();
+    final Set<org.kvmsriov.port.LeaseKey> gone = new HashSet<>();
+
+    /** The network driver's post: {@code vf}'s NIC asks for {@code request}. */
+    World asks(PfName pf, String vf, PartitionRequest request) {
+      partitions.put(new org.kvmsriov.port.LeaseKey(pf, PciAddress.parse(vf)), request);
+      return this;
+    }
+
+    /** The network driver's clean: OpenNebula let go of {@code vf}'s NIC. */
+    World gone(PfName pf, String vf) {
+      gone.add(new org.kvmsriov.port.LeaseKey(pf, PciAddress.parse(vf)));
+      return this;
+    }
+
+    /** An mlx4 port table [0xffff, 0x8001] and where {@code vf}'s virtual index 0 points. */
+    World ibTable(String vf, OptionalInt slot) {
+      tables.put(IB0, List.of(Optional.of(Pkey.DEFAULT_FULL), Optional.of(new Pkey(0x8001))));
+      slots.put(PciAddress.parse(vf), slot);
+      return this;
+    }
 
     World lease(PfName pf, int index, String vf, String domain, LeaseState state, LeaseOwner owner, Duration age) {
       Lease l = Lease.reserve(pf, PciAddress.parse(vf), index, domain, OptionalInt.empty(), owner, NOW.minus(age))
@@ -93,7 +114,8 @@ class PlannerTest {
       Map<PfName, List<PciAddress>> maps = Map.of(
           IB0, List.of(PciAddress.parse("07:00.1"), PciAddress.parse("07:00.2"), PciAddress.parse("07:00.3")),
           ETH1, List.of(PciAddress.parse("08:00.1"), PciAddress.parse("08:00.2")));
-      return new Observation(HOST, maps, ledger, domains, foreign, unmapped, guids, slots, tables, dead, NOW, unreadable);
+      return new Observation(HOST, maps, ledger, domains, foreign, unmapped, guids, slots, tables, dead, NOW, unreadable)
+          .with(new VmNotice(partitions, gone));
     }
   }
 
@@ -166,6 +188,49 @@ class PlannerTest {
           w.tables.put(IB0, List.of(Optional.of(Pkey.DEFAULT_FULL)));
           w.slots.put(PciAddress.parse("07:00.1"), OptionalInt.of(0));
         }, "report (partition blocked): pkey 0x8005 of one-11 is gone from ib0's port table; its VF cannot reach the partition"),
+        row("post: map the partition the NIC's VLAN_ID asks for (deploy did not know it)", w -> w
+            .leaseWith(IB0, 0, "07:00.1", "one-30", null, Pkey.DEFAULT_FULL)
+            .domain("one-30", DomainState.RUNNING, "0000:07:00.1")
+            .ibTable("07:00.1", OptionalInt.of(0)).asks(IB0, "07:00.1", new PartitionRequest.Partition(1)),
+            "map ib0 VF 0 pkey index 0 to 0x8001 (port index 1; shows port index 0)"),
+        row("post: record the key when the map already points at it", w -> w
+            .leaseWith(IB0, 0, "07:00.1", "one-30", null, null)
+            .domain("one-30", DomainState.RUNNING, "0000:07:00.1")
+            .ibTable("07:00.1", OptionalInt.of(1)).asks(IB0, "07:00.1", new PartitionRequest.Partition(1)),
+            "map ib0 VF 0 pkey index 0 to 0x8001 (port index 1; shows port index 1)"),
+        row("post: nothing to do when the partition is mapped and recorded", w -> w
+            .leaseWith(IB0, 0, "07:00.1", "one-30", null, new Pkey(0x8001))
+            .domain("one-30", DomainState.RUNNING, "0000:07:00.1")
+            .ibTable("07:00.1", OptionalInt.of(1)).asks(IB0, "07:00.1", new PartitionRequest.Partition(1))),
+        row("post: block a partition the port's table lacks", w -> w
+            .leaseWith(IB0, 0, "07:00.1", "one-31", null, Pkey.DEFAULT_FULL)
+            .domain("one-31", DomainState.RUNNING, "0000:07:00.1")
+            .ibTable("07:00.1", OptionalInt.of(0)).asks(IB0, "07:00.1", new PartitionRequest.Partition(5)),
+            "block ib0 VF 0 of one-31: partition 5 (0x8005 or 0x0005) is not in the port's pkey table"
+                + " (shows port index 0)"),
+        row("drift: a blocked VF whose map points somewhere is blocked again", w -> w
+            .leaseWith(IB0, 0, "07:00.1", "one-32", null, Pkey.BLOCKED)
+            .domain("one-32", DomainState.RUNNING, "0000:07:00.1")
+            .ibTable("07:00.1", OptionalInt.of(0)),
+            "block ib0 VF 0 of one-32: its partition was not found when it was mapped (shows port index 0)"),
+        row("no drift: a blocked VF stays blocked", w -> w
+            .leaseWith(IB0, 0, "07:00.1", "one-32", null, Pkey.BLOCKED)
+            .domain("one-32", DomainState.RUNNING, "0000:07:00.1")
+            .ibTable("07:00.1", OptionalInt.empty())),
+        row("clean: release at once, inside the grace period, a lease whose domain is gone", w -> w
+            .lease(IB0, 0, "07:00.1", "one-33", LeaseState.ATTACHED, ALIVE, FRESH).gone(IB0, "07:00.1"),
+            "release ib0 VF 0 (0000:07:00.1) leased to one-33: OpenNebula's network driver let go of one-33"),
+        row("clean: release the detached NIC's lease, not re-attach it", w -> w
+            .lease(IB0, 0, "07:00.1", "one-34", LeaseState.ATTACHED, ALIVE, FRESH)
+            .domain("one-34", DomainState.RUNNING).gone(IB0, "07:00.1"),
+            "release ib0 VF 0 (0000:07:00.1) leased to one-34: OpenNebula's network driver let go of this NIC of one-34"),
+        row("clean: never release a VF a running domain holds", w -> w
+            .lease(IB0, 0, "07:00.1", "one-35", LeaseState.ATTACHED, ALIVE, FRESH)
+            .domain("one-35", DomainState.RUNNING, "0000:07:00.1").gone(IB0, "07:00.1")),
+        row("clean: nor one another running domain holds", w -> w
+            .lease(IB0, 0, "07:00.1", "one-36", LeaseState.ATTACHED, ALIVE, FRESH)
+            .domain("one-37", DomainState.RUNNING, "0000:07:00.1").gone(IB0, "07:00.1"),
+            "report (holder differs): VF 0000:07:00.1 is leased to one-36 but one-37 holds it"),
         row("report: VF held by two domains", w -> w
             .domain("one-12", DomainState.RUNNING, "0000:07:00.2")
             .domain("one-13", DomainState.RUNNING, "0000:07:00.2"),

@@ -168,7 +168,19 @@ public final class DomainXml {
         "domain XML: <" + dev.getLocalName() + "> has no <source><address …/> PCI address"));
     Optional<PciAddress> guest = children(dev, "address").stream()
         .filter(a -> "pci".equals(a.getAttribute("type"))).findFirst().map(DomainXml::pciAddress);
-    return new PciHostdev(source, guest, viaInterface, alias(dev));
+    return new PciHostdev(source, guest, viaInterface, alias(dev), vlan(dev));
+  }
+
+  /** The single {@code <vlan><tag id=…/>} of an interface (a trunk of several tags is not ours). */
+  private static java.util.OptionalInt vlan(Element dev) {
+    List<Element> tags = new ArrayList<>();
+    for (Element v : children(dev, "vlan")) {
+      tags.addAll(children(v, "tag"));
+    }
+    if (tags.size() != 1 || !tags.get(0).getAttribute("id").matches("\\d{1,4}")) {
+      return java.util.OptionalInt.empty();
+    }
+    return java.util.OptionalInt.of(Integer.parseInt(tags.get(0).getAttribute("id")));
   }
 
   private static Optional<PciAddress> sourceAddress(Element dev) {
