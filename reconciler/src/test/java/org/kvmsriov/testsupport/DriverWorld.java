@@ -131,8 +131,18 @@ public final class DriverWorld implements AutoCloseable {
     return adminGuid(vfIndex) + " pkey_idx " + pkeyIdx(vfIndex, 0) + "," + pkeyIdx(vfIndex, 1);
   }
 
+  /**
+   * Destroys the domains the test made, then disconnects: should any connection to
+   * test:///default outlive this one, later test classes in this JVM (DeployCrashTest reconciles
+   * in process) must not find these domains holding the fixtures' VFs.
+   */
   @Override
   public void close() {
+    for (DomainInfo d : libvirt.domains()) {
+      if (d.name().startsWith("one-")) {
+        libvirt.destroy(d.name());
+      }
+    }
     libvirt.close();
   }
 }

@@ -111,6 +111,8 @@ public final class LibvirtHypervisor implements Hypervisor {
       return d.getXMLDesc(0);
     } catch (LibvirtException e) {
       throw fail("cannot read the XML of domain " + nameOrUuid, e);
+    } finally {
+      free(d);
     }
   }
 
@@ -118,7 +120,7 @@ public final class LibvirtHypervisor implements Hypervisor {
   public DomainInfo create(String xml) {
     try {
       Domain d = conn.domainCreateXML(xml, 0);
-      return info(d).orElseThrow(() -> new HypervisorException("domain vanished right after creation"));
+      return infoAndFree(d).orElseThrow(() -> new HypervisorException("domain vanished right after creation"));
     } catch (LibvirtException e) {
       throw fail("cannot create domain", e);
     }
@@ -137,6 +139,8 @@ public final class LibvirtHypervisor implements Hypervisor {
         return;
       }
       throw fail("cannot destroy domain " + nameOrUuid, e);
+    } finally {
+      free(d.get());
     }
   }
 
@@ -148,6 +152,14 @@ public final class LibvirtHypervisor implements Hypervisor {
       return true;
     }
     Domain d = found.get();
+    try {
+      return shutdown(d, nameOrUuid, end);
+    } finally {
+      free(d);
+    }
+  }
+
+  private boolean shutdown(Domain d, String nameOrUuid, Instant end) {
     String name = name(d);
     CompletableFuture<Void> stopped = new CompletableFuture<>();
     try (AutoCloseable sub = onEvent(e -> {
@@ -179,6 +191,8 @@ public final class LibvirtHypervisor implements Hypervisor {
       d.save(file.toAbsolutePath().toString());
     } catch (LibvirtException e) {
       throw fail("cannot save domain " + nameOrUuid + " to " + file, e);
+    } finally {
+      free(d);
     }
   }
 
@@ -219,6 +233,8 @@ public final class LibvirtHypervisor implements Hypervisor {
       d.attachDeviceFlags(deviceXml, AFFECT_LIVE);
     } catch (LibvirtException e) {
       throw fail("cannot attach a device to domain " + nameOrUuid, e);
+    } finally {
+      free(d);
     }
   }
 
@@ -226,6 +242,14 @@ public final class LibvirtHypervisor implements Hypervisor {
   public void detachDevice(String nameOrUuid, String deviceXml, Duration deadline) {
     Instant end = Instant.now().plus(deadline);
     Domain d = require(nameOrUuid);
+    try {
+      detach(d, deviceXml, end, deadline);
+    } finally {
+      free(d);
+    }
+  }
+
+  private void detach(Domain d, String deviceXml, Instant end, Duration deadline) {
     String name = name(d);
     Element wanted = domainXml(deviceXml, "the device XML").root();
     Element present = liveXml(d).find(wanted).orElseThrow(() -> new HypervisorException(
@@ -273,6 +297,8 @@ public final class LibvirtHypervisor implements Hypervisor {
       }
     } catch (LibvirtException e) {
       throw fail("cannot migrate domain " + nameOrUuid + " to " + destinationUri, e);
+    } finally {
+      free(d);
     }
   }
 
@@ -443,11 +469,19 @@ public final class LibvirtHypervisor implements Hypervisor {
     try {
       return info(d);
     } finally {
-      try {
-        d.free();
-      } catch (LibvirtException e) {
-        LOG.debug("freeing a domain handle: {}", e.getMessage());
-      }
+      free(d);
+    }
+  }
+
+  /**
+   * Releases libvirt's handle now. A handle holds its connection: one left to finalisation keeps
+   * the connection (to libvirtd, or test:///default's state) open after {@link #close}.
+   */
+  private static void free(Domain d) {
+    try {
+      d.free();
+    } catch (LibvirtException e) {
+      LOG.debug("freeing a domain handle: {}", e.getMessage());
     }
   }
 
