@@ -27,9 +27,8 @@ import picocli.CommandLine.Spec;
         "pre: keeps the template, so deploy and restore know each NIC's VLAN_ID.",
         "post: a reconcile pass over the VM that maps each InfiniBand VF's partition from its VLAN_ID",
         "and re-programs drifted GUIDs and pkey maps.",
-        "clean: a reconcile pass over the VM that releases at once the VFs of the NICs OpenNebula let",
-        "go (never one a running domain holds), resetting GUIDs and pkey maps, and forgets the",
-        "template once the VM's domain is gone."})
+        "clean: releases at once the VFs of the NICs OpenNebula let go (never one a running domain",
+        "holds), resetting GUIDs and pkey maps, and forgets the template once the VM's domain is gone."})
 final class VnmCommand implements Callable<Integer> {
 
   static final String VN_MAD = "sriov_partition";

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiPredicate;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.kvmsriov.driver.VmNic;
@@ -69,7 +70,7 @@ public final class Engine {
    * </ol>
    */
   public PassResult reconcile(Optional<String> domain, boolean dryRun) {
-    return pass(domain, st -> VmNotice.none(), dryRun);
+    return pass(domain, st -> VmNotice.none(), dryRun, (a, n) -> true);
   }
 
   /**
@@ -81,30 +82,41 @@ public final class Engine {
    */
   public PassResult post(String domain, List<VmNic> nics) {
     return pass(Optional.of(domain),
-        st -> new VmNotice(TemplateNics.partitions(desired, st, domain, nics), java.util.Set.of()), false);
+        st -> new VmNotice(TemplateNics.partitions(desired, st, domain, nics), java.util.Set.of()), false,
+        (a, n) -> true);
   }
 
   /**
    * The network driver's {@code clean}: a pass over one VM that releases at once the leases of
    * {@code nics} no running domain holds (OpenNebula has let them go: no grace period), resetting
-   * GUIDs and pkey maps. Parked NICs of a saved VM stay for its restore.
+   * GUIDs and pkey maps, and does nothing else: the VM or NIC is leaving this host, so adopting,
+   * re-attaching or restoring parked NICs for it would work against OpenNebula (parked NICs of a
+   * saved VM stay for its restore); ordinary passes see to the rest.
    *
    * @param nics the NICs OpenNebula let go: all this driver serves, or the one being detached
    */
   public PassResult clean(String domain, List<VmNic> nics) {
     return pass(Optional.of(domain),
-        st -> new VmNotice(java.util.Map.of(), TemplateNics.leases(desired, st, domain, nics)), false);
+        st -> new VmNotice(java.util.Map.of(), TemplateNics.leases(desired, st, domain, nics)), false,
+        (a, n) -> a instanceof Action.ReleaseStaleLease r && n.gone().contains(r.lease().key()));
   }
 
-  private PassResult pass(Optional<String> domain, Function<LedgerState, VmNotice> notice, boolean dryRun) {
+  /**
+   * @param notice what the network driver said, built from the ledger as this pass reads it
+   * @param keep which planned actions this pass applies
+   */
+  private PassResult pass(Optional<String> domain, Function<LedgerState, VmNotice> notice, boolean dryRun,
+      BiPredicate<Action, VmNotice> keep) {
     Instant start = clock.instant();
     try (LedgerSession session = ledger.open(LOCK_TIMEOUT)) {
+      VmNotice heard = notice.apply(session.state());
       Observation o = Observer.observe(desired, fabric, session.state(), hypervisor.domains(), alive, clock.instant())
-          .with(notice.apply(session.state()));
+          .with(heard);
       Plan plan = Planner.plan(o);
       if (domain.isPresent()) {
         plan = plan.forDomain(domain.get());
       }
+      plan = new Plan(plan.actions().stream().filter(a -> keep.test(a, heard)).toList(), plan.recheckAfter());
       List<Outcome> outcomes = new ArrayList<>();
       if (!dryRun) {
         Executor ex = new Executor(desired, hypervisor, fabric, session, self, clock);

@@ -130,6 +130,17 @@ class VnmStepsTest extends DriverWorldTest {
     assertThat(w.ledgerFile()).isEqualTo(ledger);
     assertThat(w.ibState(0)).isEqualTo(state);
     assertThat(storedTemplate(84)).as("the VM is not gone").exists();
+
+    // nor does it do what an ordinary pass would for a VM that is leaving: adopt its VF
+    try (var s = new org.kvmsriov.ledger.FileLedger(w.ledgerDir).open(java.time.Duration.ofSeconds(5))) {
+      s.commit(s.state().without(w.leases().get(0).key()));
+    }
+    assertThat(w.reconcile("--once", "--dry-run", "--domain", "one-84").out()).contains("adopt ib0 VF 0");
+    String unleased = w.ledgerFile();
+    CliRun again = w.vnm(t.base64(), "clean", "node01");
+    assertThat(again.exitCode()).as(again.err()).isZero();
+    assertThat(again.err()).isEmpty();
+    assertThat(w.ledgerFile()).isEqualTo(unleased);
   }
 
   @Test
