@@ -5,7 +5,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +20,7 @@ import org.kvmsriov.driver.DriverRequest;
 import org.kvmsriov.driver.VmNic;
 import org.kvmsriov.driver.VmTemplate;
 import org.kvmsriov.engine.DriverActions;
+import org.kvmsriov.engine.DriverException;
 import org.kvmsriov.engine.TemplateStore;
 import org.kvmsriov.ledger.ProcessOwners;
 import picocli.CommandLine.Command;
@@ -105,6 +109,9 @@ final class DriverCommand implements Callable<Integer> {
         .leavesToStock(req)) {
       return stock(action, args, input); // a VM without VFs migrates, saves and restores the stock way
     }
+    // refused before anything is touched: TM_MAD names a script to run
+    Optional<TmHook> hook = req instanceof DriverRequest.Save || req instanceof DriverRequest.Restore
+        ? TmHook.of(action, input) : Optional.empty();
     try (EngineSession s = EngineSession.open(global, connector, clock)) {
       ProcessOwners owners = new ProcessOwners(Path.of("/"));
       DriverActions actions = new DriverActions(s.host(), s.hypervisor(), s.fabric(), s.ledger(), owners.current(),
@@ -122,11 +129,16 @@ final class DriverCommand implements Callable<Integer> {
         actions.cancel(d.deployId(), d.vmId());
         templates.forget(d.vmId());
       } else if (req instanceof DriverRequest.Save d) {
+        moveAside(d.checkpoint());
         actions.save(d.deployId(), d.checkpoint(), d.vmId());
+        // saved and parked: a failing hook loses nothing, the NICs wait for the restore
+        runHook(hook, input, "the VM is saved to " + d.checkpoint() + ", its SR-IOV NICs parked for its restore");
       } else if (req instanceof DriverRequest.Restore d) {
+        runHook(hook, input, "nothing was restored or leased");
         // pre stored the template before this restore; 6.x also left vm.xml beside the checkpoint
         actions.restore(d.checkpoint(), d.deployId(), d.vmId(),
             nics(templates.load(d.vmId(), Optional.ofNullable(d.checkpoint().getParent()))));
+        removeCheckpoint(d.checkpoint());
       } else if (req instanceof DriverRequest.Migrate d) {
         actions.migrate(d.deployId(), d.destHost(), d.vmId(), remote);
       } else if (req instanceof DriverRequest.MigrateInReserve d) {
@@ -155,6 +167,39 @@ final class DriverCommand implements Callable<Integer> {
 
   private static List<VmNic> nics(Optional<VmTemplate> t) {
     return t.map(VmTemplate::nics).orElse(List.of());
+  }
+
+  /** Keeps an earlier checkpoint as {@code <file>.<epoch>}, as the stock save does, rather than overwrite it. */
+  private void moveAside(Path checkpoint) {
+    if (Files.exists(checkpoint, LinkOption.NOFOLLOW_LINKS)) {
+      Path aside = checkpoint.resolveSibling(checkpoint.getFileName() + "." + clock.instant().getEpochSecond());
+      try {
+        Files.move(checkpoint, aside, StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot move the old checkpoint " + checkpoint + " to " + aside + ": "
+            + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** The stock restore removes the checkpoint once the VM runs again; failing to is no failure of the restore. */
+  private void removeCheckpoint(Path checkpoint) {
+    try {
+      Files.deleteIfExists(checkpoint);
+    } catch (IOException e) {
+      spec.commandLine().getErr().println("WARNING: cannot remove checkpoint " + checkpoint + ": " + e.getMessage());
+    }
+  }
+
+  /** Runs the system datastore's hook, if any; its failure is the action's ({@code state} says where that leaves the VM). */
+  private void runHook(Optional<TmHook> hook, byte[] input, String state) {
+    if (hook.isPresent()) {
+      int code = hook.get().run(stockDir, args, input, spec.commandLine().getOut());
+      if (code != 0) {
+        throw new DriverException("system datastore hook " + hook.get().script() + " failed (exit " + code + "); "
+            + state);
+      }
+    }
   }
 
   private byte[] readStdin() {

@@ -19,6 +19,7 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Function;
 import org.kvmsriov.config.InvalidInputException;
+import org.kvmsriov.driver.CheckpointXml;
 import org.kvmsriov.driver.DeploymentFile;
 import org.kvmsriov.driver.DomainXmlWriter;
 import org.kvmsriov.driver.HpcTuning;
@@ -397,7 +398,8 @@ public final class DriverActions {
           vlans.add(mode instanceof Mode.Ethernet ? vlanNumber(asked.flatMap(VmNic::vlanId)) : OptionalInt.empty());
           leases.set(i, program(s, leases.get(i), p));
         }
-        hypervisor.restore(checkpoint, Optional.empty());
+        // the saved XML, its paths moved to the checkpoint's datastore (a system-DS migration)
+        hypervisor.restore(checkpoint, CheckpointXml.relocated(hypervisor.savedXml(checkpoint), checkpoint, vmId));
       } catch (RuntimeException e) {
         rollBack(s, leases);
         throw e instanceof InvalidInputException ? e

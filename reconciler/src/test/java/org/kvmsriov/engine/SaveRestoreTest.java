@@ -2,10 +2,16 @@ package org.kvmsriov.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.kvmsriov.model.MacAddress;
 import org.kvmsriov.model.PfName;
 import org.kvmsriov.model.Pkey;
@@ -68,11 +74,45 @@ class SaveRestoreTest extends DriverWorldTest {
   }
 
   CliRun save(int vmId, Path checkpoint) {
-    return w.driver("", "save", "one-" + vmId, checkpoint.toString(), "node01", Integer.toString(vmId), "node01");
+    return save(vmId, checkpoint, "");
   }
 
   CliRun restore(int vmId, Path checkpoint) {
-    return w.driver("", "restore", checkpoint.toString(), "node01", "one-" + vmId, Integer.toString(vmId), "node01");
+    return restore(vmId, checkpoint, "");
+  }
+
+  CliRun save(int vmId, Path checkpoint, String actionData) {
+    return w.driver(actionData, "save", "one-" + vmId, checkpoint.toString(), "node01", Integer.toString(vmId),
+        "0");
+  }
+
+  CliRun restore(int vmId, Path checkpoint, String actionData) {
+    return w.driver(actionData, "restore", checkpoint.toString(), "node01", "one-" + vmId, Integer.toString(vmId),
+        "0");
+  }
+
+  /** OpenNebula's VMM_DRIVER_ACTION_DATA, trimmed to what the hooks are chosen by, and bytes beyond ASCII. */
+  static String actionData(String tmMad) {
+    return "<VMM_DRIVER_ACTION_DATA><HOST>node01</HOST><DATASTORE><ID>0</ID><NAME>system</NAME>"
+        + "<TM_MAD><![CDATA[" + tmMad + "]]></TM_MAD></DATASTORE><VM><NAME>caf\u00e9 \u2603</NAME></VM>"
+        + "</VMM_DRIVER_ACTION_DATA>\n";
+  }
+
+  /** A stock-dir hook that records its argv ({@code <hook>.args}, one a line) and stdin ({@code <hook>.stdin}). */
+  Path hook(String name, int exit) throws Exception {
+    Path h = dir.resolve("stock").resolve(name);
+    Files.createDirectories(h.getParent());
+    Files.writeString(h, "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$0.args\"\ncat > \"$0.stdin\"\nexit " + exit + "\n");
+    Files.setPosixFilePermissions(h, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return h;
+  }
+
+  static List<String> argsOf(Path hook) throws Exception {
+    return Files.readAllLines(hook.resolveSibling(hook.getFileName() + ".args"));
+  }
+
+  static byte[] stdinOf(Path hook) throws Exception {
+    return Files.readAllBytes(hook.resolveSibling(hook.getFileName() + ".stdin"));
   }
 
   @Test
@@ -276,5 +316,145 @@ class SaveRestoreTest extends DriverWorldTest {
     assertThat(w.parked()).isEmpty();
     // the dummy NIC carrying the identity came back with the saved domain
     assertThat(w.libvirt.xml("one-57")).contains("aa:00:0a:00:39:00");
+  }
+
+  // ------------------------------------------------ the system datastore's hooks, the checkpoint file
+
+  @Test
+  void saveAndRestoreRunTheSystemDatastoresHooksWithTheirArgvAndStdinByteForByte() throws Exception {
+    Path save = hook("save.ceph", 0);
+    Path restore = hook("restore.ceph", 0);
+    deployOnIb(60);
+    Files.createDirectories(checkpoint(60).getParent());
+    Files.writeString(checkpoint(60), "an older checkpoint\n");
+    String data = actionData("ceph");
+
+    CliRun saved = save(60, checkpoint(60), data);
+    assertThat(saved.exitCode()).as(saved.err()).isZero();
+    assertThat(argsOf(save)).containsExactly("one-60", checkpoint(60).toString(), "node01", "60", "0");
+    assertThat(stdinOf(save)).isEqualTo(data.getBytes(StandardCharsets.UTF_8));
+    assertThat(restore.resolveSibling("restore.ceph.args")).doesNotExist();
+    try (Stream<Path> files = Files.list(w.vmDir(60))) {
+      assertThat(files.filter(f -> f.getFileName().toString().matches("checkpoint\\.[0-9]+")))
+          .as("the older checkpoint moved aside to checkpoint.<epoch>").singleElement()
+          .satisfies(f -> assertThat(f).hasContent("an older checkpoint"));
+    }
+    assertThat(Files.size(checkpoint(60))).as("the new one in its place").isGreaterThan(100);
+
+    CliRun restored = restore(60, checkpoint(60), data);
+    assertThat(restored.exitCode()).as(restored.err()).isZero();
+    assertThat(argsOf(restore)).containsExactly(checkpoint(60).toString(), "node01", "one-60", "60", "0");
+    assertThat(stdinOf(restore)).isEqualTo(data.getBytes(StandardCharsets.UTF_8));
+    assertThat(w.vfsOf("one-60")).hasSize(1);
+    assertThat(checkpoint(60)).as("removed once the VM runs again, as the stock restore does").doesNotExist();
+  }
+
+  @Test
+  void aDatastoreWithoutHooksSavesAndRestores() throws Exception {
+    deployOnIb(61);
+    assertThat(save(61, checkpoint(61), actionData("shared")).exitCode()).isZero();
+    CliRun r = restore(61, checkpoint(61), actionData("shared"));
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out() + r.err()).isEmpty();
+    assertThat(w.vfsOf("one-61")).hasSize(1);
+  }
+
+  @Test
+  void aFailingSaveHookFailsTheSaveButTheVmStaysSavedWithItsNicsParked() throws Exception {
+    hook("save.ceph", 3);
+    deployOnIb(62);
+
+    CliRun r = save(62, checkpoint(62), actionData("ceph"));
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err()).isEqualTo("ERROR MESSAGE --8<------\nsystem datastore hook save.ceph failed (exit 3); the VM is"
+        + " saved to " + checkpoint(62) + ", its SR-IOV NICs parked for its restore\nERROR MESSAGE ------>8--\n");
+    assertThat(w.domain("one-62")).isEmpty();
+    assertThat(w.leases()).isEmpty();
+    assertThat(w.parked()).singleElement().satisfies(p -> assertThat(p.domain()).isEqualTo("one-62"));
+
+    CliRun again = restore(62, checkpoint(62), actionData("ceph"));
+    assertThat(again.exitCode()).as(again.err()).isZero();
+    assertThat(w.vfsOf("one-62")).hasSize(1);
+    assertThat(w.parked()).isEmpty();
+  }
+
+  @Test
+  void aFailingRestoreHookFailsBeforeAnythingIsLeased() throws Exception {
+    Path hook = hook("restore.ceph", 4);
+    deployOnIb(63);
+    assertThat(save(63, checkpoint(63), actionData("ceph")).exitCode()).isZero();
+    String ledger = w.ledgerFile();
+    String saved = w.ibState(0);
+
+    CliRun r = restore(63, checkpoint(63), actionData("ceph"));
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err()).isEqualTo("ERROR MESSAGE --8<------\nsystem datastore hook restore.ceph failed (exit 4);"
+        + " nothing was restored or leased\nERROR MESSAGE ------>8--\n");
+    assertThat(argsOf(hook)).containsExactly(checkpoint(63).toString(), "node01", "one-63", "63", "0");
+    assertThat(w.ledgerFile()).isEqualTo(ledger);
+    assertThat(w.ibState(0)).isEqualTo(saved);
+    assertThat(w.domain("one-63")).isEmpty();
+    assertThat(checkpoint(63)).exists();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"../../../../bin/true", "/bin/true", "ceph/..", "Ceph", "ceph;true", "ceph x", "-"})
+  void aTmMadThatIsNoDriverNameIsRefusedWithNothingChanged(String tm) throws Exception {
+    deployOnIb(64);
+    Files.createDirectories(checkpoint(64).getParent());
+    Files.writeString(checkpoint(64), "an older checkpoint\n");
+    String ledger = w.ledgerFile();
+    String deployed = w.ibState(0);
+
+    CliRun s = save(64, checkpoint(64), actionData(tm));
+    assertThat(s.exitCode()).isEqualTo(2);
+    assertThat(s.err()).startsWith("ERROR MESSAGE --8<------\nsave: the system datastore's TM_MAD '" + tm
+        + "' is not a driver name");
+    assertThat(w.devices.calls()).isEmpty();
+    assertThat(w.vfsOf("one-64")).hasSize(1);
+    assertThat(w.ledgerFile()).isEqualTo(ledger);
+    assertThat(w.ibState(0)).isEqualTo(deployed);
+    try (Stream<Path> files = Files.list(w.vmDir(64))) {
+      assertThat(files.map(f -> f.getFileName().toString())).as("the older checkpoint where it was")
+          .contains("checkpoint").noneMatch(f -> f.startsWith("checkpoint."));
+    }
+
+    assertThat(save(64, checkpoint(64)).exitCode()).isZero();
+    String savedLedger = w.ledgerFile();
+    CliRun r = restore(64, checkpoint(64), actionData(tm));
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("restore: the system datastore's TM_MAD '" + tm + "' is not a driver name");
+    assertThat(w.ledgerFile()).isEqualTo(savedLedger);
+    assertThat(w.domain("one-64")).isEmpty();
+    assertThat(checkpoint(64)).exists();
+  }
+
+  @Test
+  void restoreAfterASystemDatastoreMigrationPointsTheVmsPathsAtTheCheckpointsDatastore() throws Exception {
+    Path oldDisk = dir.resolve("datastores/0/65/disk.0");
+    String disk = "\t\t<disk type='file' device='disk'><source file='" + oldDisk.toString().replace("/datastores/",
+        "//datastores/") + "'/><target dev='vda' bus='virtio'/></disk>\n";
+    String other = "\t\t<disk type='file' device='cdrom'><source file='" + dir.resolve("datastores/0/66/disk.1")
+        + "'/><target dev='hdc' bus='ide'/></disk>\n";
+    assertThat(w.vnm(VnmTemplate.vm(65).nic(0, "sriov_ib0", mac(65), "11").base64(), "pre").exitCode()).isZero();
+    CliRun d = w.deploy(65, DriverCommandTest.deployment(65, "sriov_ib0").replace("\t<devices>\n",
+        "\t<devices>\n" + disk + other));
+    assertThat(d.exitCode()).as(d.err()).isZero();
+    assertThat(save(65, checkpoint(65)).exitCode()).isZero();
+    Path moved = dir.resolve("datastores/101/65/checkpoint"); // the TM moved the VM's directory to DS 101
+    Files.createDirectories(moved.getParent());
+    Files.move(checkpoint(65), moved);
+
+    CliRun r = restore(65, moved);
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(w.devices.restoreOverrides()).singleElement().satisfies(xml -> assertThat(xml).hasValueSatisfying(x ->
+        assertThat(x).contains("//datastores/101/65/disk.0'").doesNotContain("/datastores/0/65/")
+            .contains(dir.resolve("datastores/0/66/disk.1") + "'")));
+    assertThat(moved).doesNotExist();
+
+    // where the checkpoint stayed, the saved XML is restored as it is
+    assertThat(save(65, checkpoint(65)).exitCode()).isZero();
+    assertThat(restore(65, checkpoint(65)).exitCode()).isZero();
+    assertThat(w.devices.restoreOverrides()).last().isEqualTo(Optional.empty());
   }
 }

@@ -371,17 +371,22 @@ class RemotesHarnessTest {
     try (LedgerSession s = new FileLedger(ledgerDir).open(java.time.Duration.ofSeconds(5))) {
       s.commit(s.state().park(parked));
     }
+    stock.script("restore.shared", "", 0, true); // the system datastore's hook, run before the restore
+    String input = vm.actionData(V6_10, "one-25", datastores, checkpoint.toString(), "");
     ExecDriver one = one(V6_10);
     Action a = new Action();
     a.then(() -> one.vnm("pre", vm.vnmBase64(V6_10, "one-25")));
-    a.then(() -> one.vmm("restore", vm.actionData(V6_10, "one-25", datastores, checkpoint.toString(), ""), 25,
-        checkpoint.toString(), HOST, "one-25"));
+    a.then(() -> one.vmm("restore", input, 25, checkpoint.toString(), HOST, "one-25"));
     a.then(() -> one.vnm("post", vm.vnmBase64(V6_10, "one-25"), "one-25", HOST));
     assertThat(a.failed()).as(a.describe()).isFalse();
     Step restore = a.steps.get(1);
     assertThat(restore.err()).as(restore.describe())
         .startsWith("WARNING: one-25 restored without VF " + host.mlx4().vfs().get(0) + " (cannot attach a device")
         .endsWith("); the reconciler will lease and attach one\n");
+    StockKvm.Call hook = stock.call("restore.shared").orElseThrow();
+    assertThat(hook.args()).containsExactly(checkpoint.toString(), HOST, "one-25", "25", HOST);
+    assertThat(hook.stdinText()).isEqualTo(input + "\n");
+    assertThat(checkpoint).as("the VM runs: its checkpoint is removed").doesNotExist();
     assertThat(leasesOf("one-25")).isEmpty();
     assertThat(ledger().parked()).as("still parked, for the reconciler").containsExactly(parked);
     assertThat(adminGuid(1)).isEqualTo(guidBefore);

@@ -34,6 +34,10 @@ import org.w3c.dom.Node;
  *
  * <p>{@link Devices#refuseAttach} and {@link Devices#refuseDetach} hand those calls to the test
  * driver, which refuses them for real.
+ *
+ * <p>The test driver refuses a restore with an XML override: this wrapper records the override
+ * ({@link Devices#restoreOverrides}) and restores the image as saved (LibvirtdHypervisorTest
+ * shows QEMU applying one).
  */
 public final class HotplugTestDriver implements Hypervisor {
 
@@ -43,6 +47,7 @@ public final class HotplugTestDriver implements Hypervisor {
     private boolean refuseAttach;
     private boolean refuseDetach;
     private final List<String> calls = new ArrayList<>();
+    private final List<Optional<String>> restoreOverrides = new ArrayList<>();
 
     public Devices refuseAttach(boolean refuse) {
       refuseAttach = refuse;
@@ -52,6 +57,11 @@ public final class HotplugTestDriver implements Hypervisor {
     public Devices refuseDetach(boolean refuse) {
       refuseDetach = refuse;
       return this;
+    }
+
+    /** The XML override of every restore asked for, in order (empty: restore as saved). */
+    public List<Optional<String>> restoreOverrides() {
+      return List.copyOf(restoreOverrides);
     }
 
     /** Every attach and detach asked for, in order: {@code attach one-7 <device xml>}. */
@@ -121,7 +131,8 @@ public final class HotplugTestDriver implements Hypervisor {
 
   @Override
   public DomainInfo restore(Path file, Optional<String> xml) {
-    return withChanges(testDriver.restore(file, xml));
+    devices.restoreOverrides.add(xml);
+    return withChanges(testDriver.restore(file, Optional.empty()));
   }
 
   @Override
