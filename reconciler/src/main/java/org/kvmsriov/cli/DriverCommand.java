@@ -77,21 +77,9 @@ final class DriverCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try {
-      SudoGuard.refuseOptionsUnderSudo(spec, System.getenv());
-      return run();
-    } catch (InvalidInputException e) {
-      frame(e.getMessage());
-      return 2;
-    } catch (RuntimeException e) {
-      frame(e.getMessage() == null ? e.toString() : e.getMessage());
-      return 1;
-    }
+    return ErrorFrame.run(spec, this::run);
   }
 
-  private void frame(String message) {
-    ErrorFrame.print(spec.commandLine().getErr(), message);
-  }
 
   private int run() {
     DriverRequest req = DriverRequest.parse(action, args);

@@ -56,16 +56,7 @@ final class VnmCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try {
-      SudoGuard.refuseOptionsUnderSudo(spec, System.getenv());
-      return run();
-    } catch (InvalidInputException e) {
-      frame(e.getMessage());
-      return 2;
-    } catch (RuntimeException e) {
-      frame(e.getMessage() == null ? e.toString() : e.getMessage());
-      return 1;
-    }
+    return ErrorFrame.run(spec, this::run);
   }
 
   private int run() {
@@ -138,9 +129,6 @@ final class VnmCommand implements Callable<Integer> {
     });
   }
 
-  private void frame(String message) {
-    ErrorFrame.print(spec.commandLine().getErr(), message);
-  }
 
   private byte[] readAll() {
     try {

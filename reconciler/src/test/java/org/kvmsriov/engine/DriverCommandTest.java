@@ -186,10 +186,7 @@ class DriverCommandTest extends DriverWorldTest {
 
   @Test
   void stockActionsRunOpenNebulasOwnScript() throws Exception {
-    Path stock = Files.createDirectories(dir.resolve("stock"));
-    Path reboot = stock.resolve("reboot");
-    Files.writeString(reboot, "#!/bin/sh\necho \"stock reboot $*\"\n");
-    reboot.toFile().setExecutable(true);
+    echoingStockScript("reboot");
     CliRun r = driver("", "reboot", "one-7", "node01", "7", "node01");
     assertThat(r.exitCode()).isZero();
     assertThat(r.out()).isEqualTo("stock reboot one-7 node01 7 node01\n");
@@ -221,10 +218,7 @@ class DriverCommandTest extends DriverWorldTest {
 
   @Test
   void detachOfAnOrdinaryNicRunsTheStockScript() throws Exception {
-    Path stock = Files.createDirectories(dir.resolve("stock"));
-    Path detach = stock.resolve("detach_nic");
-    Files.writeString(detach, "#!/bin/sh\necho \"stock detach_nic $*\"\n");
-    detach.toFile().setExecutable(true);
+    echoingStockScript("detach_nic");
     assertThat(driver(deployment(23, "sriov_enp3s0f0", "br0"), "deploy", deployFile(23).toString(), "node01", "23",
         "node01").exitCode()).isZero();
     CliRun r = driver("", "detach_nic", "one-23", "02:00:0a:00:17:01", "23", "node01");
@@ -235,13 +229,17 @@ class DriverCommandTest extends DriverWorldTest {
 
   @Test
   void migrateOfAVmWithoutVfsRunsTheStockScript() throws Exception {
-    Path stock = Files.createDirectories(dir.resolve("stock"));
-    Path migrate = stock.resolve("migrate");
-    Files.writeString(migrate, "#!/bin/sh\necho \"stock migrate $*\"\n");
-    migrate.toFile().setExecutable(true);
+    echoingStockScript("migrate");
     CliRun plain = driver("", "migrate", "one-32", "node02", "node01", "32", "node01");
     assertThat(plain.exitCode()).isZero();
     assertThat(plain.out()).isEqualTo("stock migrate one-32 node02 node01 32 node01\n");
+  }
+
+  /** A stand-in for OpenNebula's stock kvm ACTION script that prints "stock ACTION" and its argv. */
+  private void echoingStockScript(String action) throws Exception {
+    Path script = Files.createDirectories(dir.resolve("stock")).resolve(action);
+    Files.writeString(script, "#!/bin/sh\necho \"stock " + action + " $*\"\n");
+    assertThat(script.toFile().setExecutable(true)).isTrue();
   }
 
   static String vfList(List<PciAddress> vfs) {
