@@ -10,6 +10,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.kvmsriov.app.HypervisorConnector;
 
 @Command(name = "reconcile", mixinStandardHelpOptions = true,
     header = "Compare host.yaml and the ledger with libvirt and sysfs, and heal the difference.",

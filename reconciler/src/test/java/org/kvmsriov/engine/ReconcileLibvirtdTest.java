@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kvmsriov.adapters.libvirt.LibvirtHypervisor;
-import org.kvmsriov.cli.HypervisorConnector;
+import org.kvmsriov.app.HypervisorConnector;
 import org.kvmsriov.ledger.FileLedger;
 import org.kvmsriov.model.PciAddress;
 import org.kvmsriov.model.PfName;
@@ -80,7 +80,7 @@ class ReconcileLibvirtdTest {
     try (LibvirtHypervisor h = LibvirtHypervisor.open(uri)) {
       h.destroy(VM);
       h.create("<domain type='qemu'><name>" + VM + "</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
-          + "<os><type arch='x86_64' machine='pc'>hvm</type></os><devices><memballoon model='none'/></devices></domain>");
+          + "<os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features><devices><memballoon model='none'/></devices></domain>");
       Instant tenMinutesAgo = Instant.now().minus(Duration.ofMinutes(10));
       try (LedgerSession s = new FileLedger(ledgerDir).open(Duration.ofSeconds(10))) {
         s.commit(s.state().with(Lease.reserve(new PfName("enp3s0f0"), vf, 3, VM, OptionalInt.of(77),

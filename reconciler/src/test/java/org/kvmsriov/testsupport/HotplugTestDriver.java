@@ -10,7 +10,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import org.kvmsriov.adapters.libvirt.DomainXml;
 import org.kvmsriov.adapters.libvirt.LibvirtHypervisor;
-import org.kvmsriov.cli.HypervisorConnector;
+import org.kvmsriov.app.HypervisorConnector;
 import org.kvmsriov.port.DomainEvent;
 import org.kvmsriov.port.DomainInfo;
 import org.kvmsriov.port.Hypervisor;
