@@ -13,6 +13,9 @@ public interface Engines {
   /** The validated host.yaml. */
   HostState desired();
 
+  /** The validated host.yaml, or empty when the host has none (yet). */
+  java.util.Optional<HostState> declared();
+
   /** The engine, connected; closing the handle lets go of what this request opened. */
   Handle open();
 

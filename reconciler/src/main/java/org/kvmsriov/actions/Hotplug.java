@@ -98,10 +98,11 @@ final class Hotplug {
         boolean stillHeld = VmRequest.failedVfs(done).contains(l.vf()) && r.hypervisor().domain(name)
             .map(d -> d.hostdevs().stream().map(PciHostdev::source).anyMatch(l.vf()::equals)).orElse(false);
         if (stillHeld) {
-          r.move(s, List.of(left.get()), LeaseState.ATTACHED); // the guest keeps it: OpenNebula sees the detach fail
+          r.putBack(s, List.of(l)); // the guest keeps it: OpenNebula sees the detach fail, nothing changed
+          throw new DriverException(VmRequest.firstFailure(done));
         }
-        throw new DriverException("detach_nic of " + mac + " from " + name + " failed: "
-            + VmRequest.firstFailure(done) + (stillHeld ? "" : "; the VF is detached, the reconciler releases it"));
+        throw new DriverException("detach_nic of " + mac + " from " + name + ": the VF is detached but "
+            + VmRequest.firstFailure(done) + "; the reconciler releases it");
       }
       r.history(s, "detach-nic", List.of(l), name, "NIC " + mac);
       return true;

@@ -51,7 +51,7 @@ final class NetworkSteps {
     }
     VmId vm = new VmId(in.template().vmId());
     if (step.equals("pre")) {
-      HostState desired = ports.engines().desired();
+      java.util.Optional<HostState> desired = ports.engines().declared();
       mine.forEach(n -> check(desired, n));
       ports.templates().store(vm, in.xml());
       return 0;
@@ -94,16 +94,21 @@ final class NetworkSteps {
    * Refuses at pre, before anything is deployed, what deploy would refuse: a bridge that names no
    * PF, a VLAN_ID the PF's mode cannot use (the same rule deploy applies).
    */
-  private static void check(HostState desired, VmNic n) {
+  private static void check(java.util.Optional<HostState> desired, VmNic n) {
     if (!n.bridge().startsWith("sriov_")) {
       throw new InvalidInputException("NIC " + n.nicId() + " uses VN_MAD " + VN_MAD + " but its bridge '" + n.bridge()
           + "' is not sriov_<pf>");
     }
+    n.vlanId().filter(v -> !Segment.inAnyMode(v)).ifPresent(v -> {
+      throw new InvalidInputException("NIC " + n.nicId() + ": VLAN_ID '" + v + "' is neither a partition (1-32767)"
+          + " nor a VLAN");
+    });
     String pf = n.bridge().substring("sriov_".length());
     if (PfName.problem(pf) != null) {
       throw new InvalidInputException("NIC " + n.nicId() + ": bridge '" + n.bridge() + "': " + PfName.problem(pf));
     }
-    desired.pf(new PfName(pf)).ifPresent(spec -> {
+    // the PF's own mode narrows it (an Ethernet VLAN is 1-4094), as deploy will
+    desired.flatMap(d -> d.pf(new PfName(pf))).ifPresent(spec -> {
       try {
         Segment.of(spec.mode(), n.vlanId());
       } catch (InvalidInputException e) {

@@ -96,6 +96,11 @@ public final class Wiring {
       }
 
       @Override
+      public Optional<HostState> declared() {
+        return java.nio.file.Files.exists(host.state()) ? Optional.of(desired()) : Optional.empty();
+      }
+
+      @Override
       public Handle open() {
         HostState d = desired();
         Hypervisor h = connector.connect(host.uri(d));

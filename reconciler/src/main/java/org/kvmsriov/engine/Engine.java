@@ -115,8 +115,11 @@ public final class Engine {
     java.util.Set<String> seen = new java.util.HashSet<>();
     Optional<Duration> next = Optional.empty();
     for (int i = 0; i < SETTLE_PASSES; i++) {
+      // the request's own leases only: adopting VFs nobody leased and restoring parked NICs anew
+      // are the reconciler's (a restore's VF that could not be attached is left to it)
       PassResult r = pass(session, Optional.of(domain), st -> VmNotice.none(), false,
-          (a, n) -> seen.add(a.describe()), owner);
+          (a, n) -> !(a instanceof Action.AdoptUntrackedVf) && !(a instanceof Action.RestoreParkedNic)
+              && seen.add(a.describe()), owner);
       planned.addAll(r.plan().actions());
       outcomes.addAll(r.outcomes());
       next = r.next();

@@ -90,6 +90,12 @@ public sealed interface Segment {
     });
   }
 
+  /** Whether {@code vlanId} can name a segment in some mode: a number 1..32767 (the widest range). */
+  static boolean inAnyMode(String vlanId) {
+    String v = vlanId.strip();
+    return v.matches("\\d{1,5}") && Integer.parseInt(v) >= 1 && Integer.parseInt(v) <= MAX_PARTITION;
+  }
+
   /**
    * What a recorded key asks for again (restore, migration): the default partition for none or a
    * default key, blocked for {@link Pkey#BLOCKED}, else the key's partition.

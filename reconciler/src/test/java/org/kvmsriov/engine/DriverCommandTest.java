@@ -19,7 +19,7 @@ import org.kvmsriov.testsupport.CliRun;
  * the deployment file on stdin), against libvirt's test driver and a two-NUMA-node sysfs tree
  * with a generic NIC and a ConnectX-3 ({@link org.kvmsriov.testsupport.DriverWorld}).
  */
-class DriverCommandTest extends DriverWorldTest {
+public class DriverCommandTest extends DriverWorldTest {
 
   @Override
   String hostYaml() {
@@ -36,7 +36,7 @@ class DriverCommandTest extends DriverWorldTest {
         """;
   }
 
-  static String deployment(int vmId, String... bridges) {
+  public static String deployment(int vmId, String... bridges) {
     StringBuilder nics = new StringBuilder();
     for (int i = 0; i < bridges.length; i++) {
       nics.append("""

@@ -154,10 +154,13 @@ class PlannerTest {
             .lease(IB0, 0, "07:00.1", "one-5", LeaseState.ATTACHED, ALIVE, OLD)
             .domain("one-5", DomainState.RUNNING),
             "re-attach ib0 VF 0 (0000:07:00.1) to one-5, which runs without it"),
-        row("re-attach: a migration moved the domain here without its VF", w -> w
-            .lease(IB0, 0, "07:00.1", "one-5", LeaseState.MIGRATING_IN, ALIVE, FRESH)
+        row("re-attach: a migration moved the domain here without its VF (the reservation's request ended)", w -> w
+            .lease(IB0, 0, "07:00.1", "one-5", LeaseState.MIGRATING_IN, DEAD, FRESH)
             .domain("one-5", DomainState.RUNNING),
             "re-attach ib0 VF 0 (0000:07:00.1) to one-5, which runs without it"),
+        row("no attach while the reservation's request runs: the domain cannot have arrived yet", w -> w
+            .lease(ETH1, 0, "08:00.1", "one-5", LeaseState.MIGRATING_IN, ALIVE, FRESH)
+            .domain("one-5", DomainState.RUNNING)),
         row("adopt: running domain holds a mapped VF without a lease", w -> w
             .domain("one-6", DomainState.RUNNING, "0000:08:00.1"),
             "adopt eth1 VF 0 (0000:08:00.1), held by one-6 without a lease"),
