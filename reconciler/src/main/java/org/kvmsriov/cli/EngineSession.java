@@ -41,8 +41,14 @@ final class EngineSession implements AutoCloseable {
   }
 
   static EngineSession open(GlobalOptions global, HypervisorConnector connector, Clock clock) {
+    return open(global, connector, clock, FileLedger.Access.WRITE);
+  }
+
+  /** As {@link #open(GlobalOptions, HypervisorConnector, Clock)}, using the ledger only as {@code access} allows. */
+  static EngineSession open(GlobalOptions global, HypervisorConnector connector, Clock clock,
+      FileLedger.Access access) {
     HostState host = HostStateLoader.load(global.state());
-    FileLedger ledger = new FileLedger(global.ledgerDir());
+    FileLedger ledger = new FileLedger(global.ledgerDir(), access);
     ProcessOwners owners = new ProcessOwners(Path.of("/"));
     FabricView fabric = new org.kvmsriov.adapters.sysfs.SysfsFabricView(global.sysfsRoot());
     Hypervisor h = connector.connect(global.libvirtUri(host));

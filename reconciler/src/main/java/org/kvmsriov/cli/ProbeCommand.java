@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.kvmsriov.lease.VfUsageReport;
+import org.kvmsriov.ledger.FileLedger;
 import org.kvmsriov.model.PfName;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,7 +37,7 @@ final class ProbeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (EngineSession s = EngineSession.open(global, connector, clock)) {
+    try (EngineSession s = EngineSession.open(global, connector, clock, FileLedger.Access.REPORT)) {
       VfUsageReport usage = s.usage(false);
       PrintWriter out = spec.commandLine().getOut();
       for (VfUsageReport.PfUsage pf : usage.pfs()) {

@@ -57,7 +57,7 @@ final class StatusCommand implements Callable<Integer> {
   public Integer call() {
     HostState host = HostStateLoader.load(global.state());
     Map<PfName, List<PciAddress>> maps = vfMaps(host, global);
-    LedgerState ledger = new FileLedger(global.ledgerDir()).snapshot();
+    LedgerState ledger = new FileLedger(global.ledgerDir(), FileLedger.Access.REPORT).snapshot();
     Optional<List<DomainInfo>> domains;
     String libvirtProblem = null;
     try (Hypervisor h = connector.connect(global.libvirtUri(host))) {
