@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import org.kvmsriov.config.HostStateLoader;
 import org.kvmsriov.engine.Engine;
-import org.kvmsriov.engine.FabricView;
+import org.kvmsriov.port.FabricView;
 import org.kvmsriov.ledger.FileLedger;
 import org.kvmsriov.ledger.ProcessOwners;
 import java.util.LinkedHashMap;

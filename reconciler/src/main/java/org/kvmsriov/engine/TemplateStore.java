@@ -7,8 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
-import org.kvmsriov.driver.VmNic;
-import org.kvmsriov.driver.VmTemplate;
+import org.kvmsriov.opennebula.VmNic;
+import org.kvmsriov.opennebula.VmTemplate;
 import org.kvmsriov.model.MacAddress;
 
 /**

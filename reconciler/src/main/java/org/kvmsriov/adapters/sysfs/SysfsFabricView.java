@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import org.kvmsriov.engine.FabricView;
+import org.kvmsriov.port.FabricView;
 import org.kvmsriov.model.Guid;
 import org.kvmsriov.model.Mode;
 import org.kvmsriov.model.PciAddress;

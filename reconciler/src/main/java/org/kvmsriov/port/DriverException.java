@@ -1,4 +1,4 @@
-package org.kvmsriov.engine;
+package org.kvmsriov.port;
 
 /** A driver action failed; what was done has been undone. Exit code 1, framed for OpenNebula. */
 public class DriverException extends RuntimeException {

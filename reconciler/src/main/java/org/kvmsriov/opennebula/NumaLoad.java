@@ -1,4 +1,4 @@
-package org.kvmsriov.driver;
+package org.kvmsriov.opennebula;
 
 import java.util.HashMap;
 import java.util.List;

@@ -1,4 +1,4 @@
-package org.kvmsriov.driver;
+package org.kvmsriov.opennebula;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package org.kvmsriov.driver;
+package org.kvmsriov.opennebula;
 
 import org.kvmsriov.model.MacAddress;
 import org.kvmsriov.model.PfName;

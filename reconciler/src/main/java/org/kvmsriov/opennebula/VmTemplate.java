@@ -1,4 +1,4 @@
-package org.kvmsriov.driver;
+package org.kvmsriov.opennebula;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

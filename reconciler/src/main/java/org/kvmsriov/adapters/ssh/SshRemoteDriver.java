@@ -1,10 +1,12 @@
-package org.kvmsriov.engine;
+package org.kvmsriov.adapters.ssh;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.kvmsriov.port.DriverException;
+import org.kvmsriov.port.RemoteDriver;
 
 /**
  * {@link RemoteDriver} over ssh, the way OpenNebula reaches its hosts. Arguments are tokens that

@@ -1,4 +1,4 @@
-package org.kvmsriov.engine;
+package org.kvmsriov.port;
 
 import java.util.List;
 import java.util.Optional;

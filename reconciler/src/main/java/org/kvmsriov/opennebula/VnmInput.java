@@ -1,4 +1,4 @@
-package org.kvmsriov.cli;
+package org.kvmsriov.opennebula;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.kvmsriov.config.InvalidInputException;
-import org.kvmsriov.driver.VmTemplate;
 
 /**
  * A network-driver step's input, in either form OpenNebula sends it (protocol reference §4.1):
@@ -17,14 +16,14 @@ import org.kvmsriov.driver.VmTemplate;
  * @param template it, parsed
  * @param deployId post's deploy id argument, when given (a domain name or, from 5.12.6, a UUID)
  */
-record VnmInput(String xml, VmTemplate template, Optional<String> deployId) {
+public record VnmInput(String xml, VmTemplate template, Optional<String> deployId) {
 
   /**
    * Whether the template is argv[0] (5.4-5.8). Then stdin is OpenNebula's ssh stream itself, never
    * to be read: that would swallow the stream's next lines and leave oned waiting for the step's
    * exit code. A deploy id or host name is never 64 characters of base64 alone; a template always is.
    */
-  static boolean templateInArgv(List<String> args) {
+  public static boolean templateInArgv(List<String> args) {
     return !args.isEmpty() && args.get(0).length() >= 64 && args.get(0).matches("[A-Za-z0-9+/=\\s]+");
   }
 
@@ -35,7 +34,7 @@ record VnmInput(String xml, VmTemplate template, Optional<String> deployId) {
    * @throws InvalidInputException bad base64, XML that is not a VM template (or declares a
    *     DOCTYPE), or a deploy id of another VM
    */
-  static VnmInput parse(String step, List<String> args, Supplier<byte[]> stdin) {
+  public static VnmInput parse(String step, List<String> args, Supplier<byte[]> stdin) {
     boolean inArgv = templateInArgv(args);
     String b64 = inArgv ? args.get(0) : new String(stdin.get(), StandardCharsets.US_ASCII);
     List<String> rest = inArgv ? args.subList(1, args.size()) : args;
@@ -59,7 +58,7 @@ record VnmInput(String xml, VmTemplate template, Optional<String> deployId) {
   }
 
   /** The libvirt domain OpenNebula gives this VM. */
-  String domain() {
+  public String domain() {
     return "one-" + template.vmId();
   }
 }

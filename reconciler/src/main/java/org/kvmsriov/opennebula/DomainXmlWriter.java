@@ -1,4 +1,4 @@
-package org.kvmsriov.driver;
+package org.kvmsriov.opennebula;
 
 import java.util.List;
 import java.util.Optional;
