@@ -58,6 +58,7 @@ final class Deploy {
    */
   String run(VmId vm, Path file, String xml, Function<MacAddress, Optional<String>> vlanOf) {
     DeploymentFile deployment = DeploymentFile.parse(xml, r.desired());
+    LedgerBypass.refuse(xml, r.desired(), r.ctx.fabric());
     String name = deployment.domainName();
     if (!name.equals(vm.domain())) {
       throw new InvalidInputException("deployment file names domain '" + name + "', not " + vm.domain());

@@ -82,7 +82,8 @@ public final class DriverService {
       return 2;
     } catch (Throwable e) { // an Error too: one framed line, the action undone by whoever caught it first
       out.flush();
-      Frame.print(err, Frame.message(e));
+      Frame.print(err, Failure.message(e));
+      Failure.traceIfAsked(e, err, caller.env());
       return 1;
     }
   }

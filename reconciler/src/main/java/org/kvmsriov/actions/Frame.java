@@ -14,16 +14,4 @@ public final class Frame {
     err.println("ERROR MESSAGE ------>8--");
     err.flush();
   }
-
-  /** The one line a failure is reported with, whatever it is; never a stack trace. */
-  public static String message(Throwable t) {
-    if (t instanceof StackOverflowError) {
-      return "the input is nested too deeply to be processed";
-    }
-    if (t instanceof OutOfMemoryError) {
-      return "out of memory while processing the request";
-    }
-    String m = t.getMessage();
-    return m == null || m.isBlank() ? "internal error (run with KVM_SRIOV_DEBUG=1 for details)" : m;
-  }
 }

@@ -49,11 +49,16 @@ public final class Wiring {
   private final FabricView fabric;
 
   public Wiring(Host host, HypervisorConnector connector, Clock clock) {
+    this(host, connector, clock, FileLedger.Access.WRITE);
+  }
+
+  /** @param access what the command may do with the ledger directory (a dry run creates nothing) */
+  public Wiring(Host host, HypervisorConnector connector, Clock clock, FileLedger.Access access) {
     this.host = host;
     this.connector = connector;
     this.clock = clock;
     this.owners = new ProcessOwners(Path.of("/"));
-    this.ledger = new FileLedger(host.ledgerDir());
+    this.ledger = new FileLedger(host.ledgerDir(), access);
     this.fabric = new SysfsFabricView(host.sysfsRoot());
   }
 

@@ -8,6 +8,7 @@ import org.kvmsriov.engine.Engine;
 import org.kvmsriov.port.FabricView;
 import org.kvmsriov.ledger.FileLedger;
 import org.kvmsriov.ledger.ProcessOwners;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +18,9 @@ import org.kvmsriov.model.HostState;
 import org.kvmsriov.model.PciAddress;
 import org.kvmsriov.model.PfName;
 import org.kvmsriov.model.PfSpec;
+import org.kvmsriov.port.DomainInfo;
 import org.kvmsriov.port.Hypervisor;
+import org.kvmsriov.port.LedgerState;
 import org.kvmsriov.port.LeaseOwner;
 import org.kvmsriov.app.HypervisorConnector;
 
@@ -43,7 +46,13 @@ final class EngineSession implements AutoCloseable {
   }
 
   static EngineSession open(GlobalOptions global, HypervisorConnector connector, Clock clock) {
-    Wiring wiring = new Wiring(global.host(), connector, clock);
+    return open(global, connector, clock, FileLedger.Access.WRITE);
+  }
+
+  /** As {@link #open(GlobalOptions, HypervisorConnector, Clock)}, using the ledger only as {@code access} allows. */
+  static EngineSession open(GlobalOptions global, HypervisorConnector connector, Clock clock,
+      FileLedger.Access access) {
+    Wiring wiring = new Wiring(global.host(), connector, clock, access);
     HostState host = wiring.desired();
     Hypervisor h = connector.connect(global.libvirtUri(host));
     Engine engine = new Engine(wiring.context(host, h));
@@ -77,10 +86,24 @@ final class EngineSession implements AutoCloseable {
    *     be written) instead of failing (the probe must not report a wrong count)
    */
   VfUsageReport usage(boolean skipUnreadable) {
+    return usage(host, fabric, ledger.snapshot(), Optional.of(hypervisor.domains()), skipUnreadable);
+  }
+
+  /**
+   * VF usage per PF from what was read: each VF of a PF's map checked in sysfs, so a VF the host
+   * does not have is reported missing, never free.
+   */
+  static VfUsageReport usage(HostState host, FabricView fabric, LedgerState ledger,
+      Optional<List<DomainInfo>> domains, boolean skipUnreadable) {
     Map<PfName, List<PciAddress>> maps = new LinkedHashMap<>();
+    Map<PciAddress, String> missing = new HashMap<>();
     for (PfSpec pf : host.pfs()) {
       try {
-        maps.put(pf.name(), fabric.vfMap(pf));
+        List<PciAddress> vfs = fabric.vfMap(pf);
+        for (PciAddress vf : vfs) {
+          fabric.unusable(pf, vf).ifPresent(why -> missing.put(vf, why));
+        }
+        maps.put(pf.name(), vfs);
       } catch (RuntimeException e) {
         if (!skipUnreadable) {
           throw e;
@@ -88,7 +111,7 @@ final class EngineSession implements AutoCloseable {
         maps.put(pf.name(), List.of());
       }
     }
-    return VfUsageReport.of(host.pfs(), maps, ledger.snapshot(), Optional.of(hypervisor.domains()));
+    return VfUsageReport.of(host.pfs(), maps, missing, ledger, domains);
   }
 
   @Override

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
-import org.kvmsriov.adapters.libvirt.DomainXml;
+import org.kvmsriov.xml.DomainXml;
 import org.kvmsriov.adapters.libvirt.LibvirtHypervisor;
 import org.kvmsriov.app.HypervisorConnector;
 import org.kvmsriov.port.DomainEvent;

@@ -7,6 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.kvmsriov.io.AtomicFiles;
+import org.kvmsriov.io.InputFiles;
+import org.kvmsriov.io.IoErrors;
+import org.kvmsriov.xml.SafeXml;
 import org.kvmsriov.model.VmId;
 import org.kvmsriov.port.TemplateStore;
 import java.util.Optional;
@@ -50,14 +53,14 @@ public final class FileTemplateStore implements TemplateStore {
     for (Path p : vmXml.isPresent() ? new Path[] {vmXml.get(), dir.resolve(vmId + ".xml")}
         : new Path[] {dir.resolve(vmId + ".xml")}) {
       try {
-        VmTemplate t = VmTemplate.parse(Files.readString(p, StandardCharsets.UTF_8));
+        VmTemplate t = VmTemplate.parse(InputFiles.read(p, SafeXml.MAX_CHARS, "VM template"));
         if (t.vmId() == vmId) {
           return Optional.of(t);
         }
       } catch (NoSuchFileException e) {
         // not there: try the next source
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + p + ": " + e.getMessage(), e);
+        throw new UncheckedIOException("cannot read " + p + ": " + IoErrors.reason(e), e);
       }
     }
     return Optional.empty();
