@@ -17,6 +17,7 @@ import org.kvmsriov.ledger.FileLedger;
 import org.kvmsriov.testsupport.Cli;
 import org.kvmsriov.testsupport.CliRun;
 import org.kvmsriov.testsupport.DriverWorld;
+import org.kvmsriov.testsupport.FileTrees;
 import org.kvmsriov.testsupport.Malformed;
 import org.kvmsriov.testsupport.ShmTempDir;
 import org.kvmsriov.testsupport.VnmTemplate;
@@ -135,7 +136,7 @@ class HostileInputTest {
     for (String file : List.of("vf_maps/ib0", "vf_maps/ib0_ofed", "kvmrc")) {
       for (String bad : m.of(Files.readString(addon.resolve(file)), 20)) {
         Path copy = dir.resolve("addon-" + i++);
-        copyTree(addon, copy);
+        FileTrees.copy(addon, copy);
         Files.write(copy.resolve(file), bad.getBytes(StandardCharsets.ISO_8859_1));
         clean("import-legacy " + file, bad, CliRun.of("import-legacy", "--vf-maps", copy.resolve("vf_maps").toString(),
             "--lock-dir", copy.resolve("vf_interfaces").toString(), "--kvmrc", copy.resolve("kvmrc").toString()), false);
@@ -160,19 +161,6 @@ class HostileInputTest {
       }
       CliRun r = Cli.run(w.devices.connector(), Clock.systemUTC(), argv.toArray(String[]::new));
       clean("driver", String.join(" ", argv), r, true);
-    }
-  }
-
-  static void copyTree(Path from, Path to) throws Exception {
-    try (var s = Files.walk(from)) {
-      for (Path p : s.toList()) {
-        Path t = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t);
-        }
-      }
     }
   }
 }

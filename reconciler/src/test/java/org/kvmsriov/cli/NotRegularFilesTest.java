@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.kvmsriov.testsupport.Cli;
 import org.kvmsriov.testsupport.CliRun;
+import org.kvmsriov.testsupport.FileTrees;
 import org.kvmsriov.testsupport.LedgerWorld;
 import org.kvmsriov.testsupport.TreeSnapshot;
 
@@ -65,7 +66,7 @@ class NotRegularFilesTest {
   @Test
   void addOnFiles() throws Exception {
     Path addon = tmp.resolve("addon");
-    HostileInputTest.copyTree(ROOT.resolve("examples/legacy-addon"), addon);
+    FileTrees.copy(ROOT.resolve("examples/legacy-addon"), addon);
     Path map = addon.resolve("vf_maps/ib0");
     Files.delete(map);
     mkfifo(map);
