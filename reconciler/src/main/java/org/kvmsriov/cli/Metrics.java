@@ -1,11 +1,6 @@
 package org.kvmsriov.cli;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import org.kvmsriov.engine.Outcome;
 import org.kvmsriov.engine.PassResult;
@@ -61,17 +56,6 @@ final class Metrics {
   }
 
   static void write(Path file, String text) {
-    Path dir = file.toAbsolutePath().getParent();
-    try {
-      Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-      try {
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write metrics to " + file + ": " + e.getMessage(), e);
-    }
+    OutputFile.replace(file, text, "metrics");
   }
 }
