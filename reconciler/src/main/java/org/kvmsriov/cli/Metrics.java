@@ -1,12 +1,6 @@
 package org.kvmsriov.cli;
 
-import org.kvmsriov.io.AtomicFiles;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import org.kvmsriov.engine.Outcome;
 import org.kvmsriov.engine.PassResult;
@@ -62,10 +56,6 @@ final class Metrics {
   }
 
   static void write(Path file, String text) {
-    try {
-      AtomicFiles.write(file, text.getBytes(StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write metrics to " + file + ": " + e.getMessage(), e);
-    }
+    OutputFile.replace(file, text, "metrics");
   }
 }

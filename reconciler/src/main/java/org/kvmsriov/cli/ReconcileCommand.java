@@ -12,6 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import org.kvmsriov.app.HypervisorConnector;
+import org.kvmsriov.actions.Failure;
 
 @Command(name = "reconcile", mixinStandardHelpOptions = true,
     header = "Compare host.yaml and the ledger with libvirt and sysfs, and heal the difference.",
@@ -48,6 +49,17 @@ final class ReconcileCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    try {
+      return pass();
+    } catch (RuntimeException e) {
+      if (json) {
+        PlanRenderer.jsonFailure(spec.commandLine().getOut(), dryRun, Failure.message(e));
+      }
+      throw e; // the message on stderr and the exit code, as without --json
+    }
+  }
+
+  private int pass() {
     try (EngineSession s = EngineSession.open(global, connector, clock,
         dryRun ? FileLedger.Access.DRY_RUN : FileLedger.Access.WRITE)) {
       PassResult r = s.engine().reconcile(Optional.ofNullable(domain), dryRun);

@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import org.kvmsriov.config.InvalidInputException;
+import org.kvmsriov.config.ParserMessages;
 import org.kvmsriov.model.Guid;
 import org.kvmsriov.model.MacAddress;
 import org.kvmsriov.model.PciAddress;
@@ -150,7 +151,7 @@ public final class LedgerCodec {
     } catch (JacksonException e) {
       TokenStreamLocation l = e.getLocation();
       String where = l == null ? "" : " at line " + l.getLineNr() + ", column " + l.getColumnNr();
-      throw refused(file, "is not valid JSON" + where + ": " + firstLine(e.getOriginalMessage()));
+      throw refused(file, "is not valid JSON" + where + ": " + firstLine(ParserMessages.plain(e.getOriginalMessage())));
     }
     if (root == null || root.isMissingNode() || root.isNull()) {
       throw refused(file, "is empty");

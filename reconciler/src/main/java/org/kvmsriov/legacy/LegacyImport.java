@@ -61,8 +61,10 @@ public final class LegacyImport {
 
     String modeName = modeOverride != null ? modeOverride : rc.getOrDefault("DRIVER_MODE", "mlnx_ofed2");
     if (!Set.of("generic", "mlnx_ofed2", "ethernet").contains(modeName)) {
-      problems.add(new Problem(String.valueOf(kvmrc), 0, 0,
-          "DRIVER_MODE '" + modeName + "' is not generic or mlnx_ofed2"));
+      problems.add(modeOverride != null
+          ? new Problem("--mode", 0, 0, "'" + modeName + "' is not a mode: generic, mlnx_ofed2 or ethernet")
+          : new Problem(String.valueOf(kvmrc), 0, 0, "DRIVER_MODE '" + modeName
+              + "' is not generic, mlnx_ofed2 or ethernet"));
     }
     MacPrefix prefix = MacPrefix.DEFAULT;
     String rawPrefix = rc.getOrDefault("DUMMY_MAC_PREFIX", "aa").toLowerCase(Locale.ROOT);

@@ -68,6 +68,14 @@ class DeploymentRefusalTest extends DriverWorldTest {
   }
 
   @Test
+  void aStoredTemplateThatIsNoRegularFileIsRefusedUnread() throws Exception {
+    Path fifo = Files.createDirectories(w.ledgerDir.resolve("templates")).resolve("10.xml");
+    assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+    assertThat(refused(10, DriverCommandTest.deployment(10, "sriov_ib0")).err()).contains("VM template " + fifo
+        + " is a device, FIFO or socket, not a regular file; refused before reading it\n");
+  }
+
+  @Test
   void twoNicsWithOneMacAreRefused() throws Exception {
     String xml = DriverCommandTest.deployment(7, "sriov_ib0", "br0").replace("02:00:0a:00:07:01", "02:00:0a:00:07:00");
     assertThat(refused(7, xml).err()).contains("deployment file refused: 2 NICs have MAC 02:00:0a:00:07:00\n");

@@ -13,6 +13,7 @@ import org.kvmsriov.port.Lease;
 import org.kvmsriov.port.LeaseState;
 import org.kvmsriov.port.PciHostdev;
 import org.kvmsriov.testsupport.CliRun;
+import org.kvmsriov.testsupport.DriverWorld;
 
 /**
  * The VMM actions run as OpenNebula's exec driver runs them (argv with VM id and host appended,
@@ -22,17 +23,7 @@ import org.kvmsriov.testsupport.CliRun;
 public class DriverCommandTest extends DriverWorldTest {
 
   /** ib0 maps the ConnectX-3's first two VFs; enp3s0f0's VFs are discovered. */
-  static final String HOST_YAML = """
-        driver: {dummy_bridge: br-dummy, mac_prefix: "aa"}
-        pfs:
-          ib0:
-            mode: mlnx_ofed2
-            ofed: {port: 1}
-            vfs: [%s, %s]
-          enp3s0f0:
-            mode: generic
-            discover: true
-        """;
+  static final String HOST_YAML = DriverWorld.TWO_PFS;
 
   @Override
   String hostYaml() {
