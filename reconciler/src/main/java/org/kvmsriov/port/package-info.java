@@ -2,7 +2,8 @@
  * Ports: the small interfaces through which the engine reaches the outside world — {@link
  * org.kvmsriov.port.Hypervisor} (libvirt), {@link org.kvmsriov.port.Fabric} (sysfs topology: VFs,
  * NUMA, drivers), {@link org.kvmsriov.port.InfinibandFabric} with its per-driver {@link
- * org.kvmsriov.port.GuidProgrammer} and {@link org.kvmsriov.port.PkeyMapper} strategies, and
+ * org.kvmsriov.port.GuidProgrammer} and {@link org.kvmsriov.port.PkeyMapper} strategies, {@link
+ * org.kvmsriov.port.SubnetManager} (partition membership held by OpenSM or UFM, for mlx5), and
  * {@code Ledger} (VF leases). Adapters live in {@code org.kvmsriov.adapters.*} and {@code
  * org.kvmsriov.ledger}; nothing in {@code model}, {@code plan} or {@code port} does I/O.
  *

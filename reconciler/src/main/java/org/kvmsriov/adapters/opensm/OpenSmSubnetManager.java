@@ -68,8 +68,12 @@ public final class OpenSmSubnetManager implements SubnetManager {
   private final SmShell shell;
 
   public OpenSmSubnetManager(SubnetManagerSpec.OpenSm spec, Duration timeout) {
+    this(spec, new SmShell(spec.host(), timeout));
+  }
+
+  OpenSmSubnetManager(SubnetManagerSpec.OpenSm spec, SmShell shell) {
     this.spec = spec;
-    this.shell = new SmShell(spec.host(), timeout);
+    this.shell = shell;
   }
 
   @Override

@@ -21,8 +21,13 @@ import org.kvmsriov.port.SubnetManagerException;
  *
  * @param sshHost empty for this host
  * @param timeout how long one script may take, ssh included
+ * @param ssh the ssh program
  */
-record SmShell(Optional<String> sshHost, Duration timeout) {
+record SmShell(Optional<String> sshHost, Duration timeout, String ssh) {
+
+  SmShell(Optional<String> sshHost, Duration timeout) {
+    this(sshHost, timeout, "ssh");
+  }
 
   /** What a script printed and how it ended. */
   record Result(int exit, byte[] out, String err) {}
@@ -78,7 +83,7 @@ record SmShell(Optional<String> sshHost, Duration timeout) {
       // ssh hands one string to the remote login shell: quote every word for it
       StringBuilder remote = new StringBuilder("sh -c ").append(quote(script)).append(" sh");
       args.forEach(a -> remote.append(' ').append(quote(a)));
-      cmd.addAll(List.of("ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "--", sshHost.get(),
+      cmd.addAll(List.of(ssh, "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "--", sshHost.get(),
           remote.toString()));
     } else {
       cmd.addAll(List.of("sh", "-c", script, "sh"));

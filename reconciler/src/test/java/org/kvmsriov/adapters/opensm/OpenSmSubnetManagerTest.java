@@ -169,6 +169,35 @@ class OpenSmSubnetManagerTest {
     assertThat(sm.observe(Set.of(VF1))).hasSize(1);
   }
 
+  @Test
+  void reachesARemoteSmThroughSshWithEveryWordQuotedForItsShell() throws Exception {
+    Path odd = Files.createDirectories(dir.resolve("it's $HOME; a \"dir\""));
+    Path f = odd.resolve("partitions.conf");
+    Files.writeString(f, OPERATOR);
+    // ssh joins its arguments into one string for the remote login shell; so does this stand-in
+    Path ssh = dir.resolve("ssh");
+    Files.writeString(ssh, """
+        #!/bin/sh
+        while [ "$1" != "--" ]; do shift; done
+        echo "$2" >> "$(dirname "$0")/ssh-destinations"
+        shift 2
+        exec sh -c "$*"
+        """);
+    ssh.toFile().setExecutable(true);
+    SubnetManagerSpec.OpenSm spec = new SubnetManagerSpec.OpenSm("fabric", f, Optional.of("root@sm1"), Reload.NONE,
+        Optional.empty());
+    OpenSmSubnetManager sm = new OpenSmSubnetManager(spec,
+        new SmShell(spec.host(), Duration.ofSeconds(30), ssh.toString()));
+
+    sm.add(P4E20, VF1, Membership.FULL);
+
+    assertThat(Files.readString(f)).isEqualTo(OPERATOR + "kvmsriov_0x4e20=0x4e20 : 0xaa00000000000001=full ;\n");
+    assertThat(sm.observe(Set.of(VF1))).hasSize(1);
+    assertThat(Files.readAllLines(dir.resolve("ssh-destinations"))).containsOnly("root@sm1");
+    Files.delete(f);
+    assertThatThrownBy(() -> sm.observe(Set.of(VF1))).hasMessageStartingWith(f + " does not exist on root@sm1;");
+  }
+
   private static void awaitLines(Path file, int n) throws Exception {
     Instant deadline = Instant.now().plusSeconds(10);
     while (!Files.exists(file) || Files.readAllLines(file).size() < n) {
