@@ -107,6 +107,7 @@ final class DriverCommand implements Callable<Integer> {
       TemplateStore templates = new TemplateStore(global.ledgerDir());
       if (req instanceof DriverRequest.Deploy d) {
         String xml = new String(input, StandardCharsets.UTF_8);
+        LedgerBypass.refuse(xml, s.host(), s.fabric());
         Optional<Path> dir = Optional.ofNullable(d.file().getParent());
         String id = actions.deploy(d.vmId(), d.file(), xml, TemplateStore.vlans(templates.load(d.vmId(), dir)));
         spec.commandLine().getOut().println(id);

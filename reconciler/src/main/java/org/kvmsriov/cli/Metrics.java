@@ -30,6 +30,7 @@ final class Metrics {
       b.append(line("kvm_sriov_vfs", pf.pf(), "total", pf.total()));
       b.append(line("kvm_sriov_vfs", pf.pf(), "free", pf.free()));
       b.append(line("kvm_sriov_vfs", pf.pf(), "leased", pf.leased()));
+      b.append(line("kvm_sriov_vfs", pf.pf(), "missing", pf.missing()));
     }
     long healed = r.outcomes().stream().filter(o -> o.status() == Outcome.Status.DONE
         && o.action() instanceof Action.ReleaseStaleLease).count();

@@ -78,10 +78,34 @@ public final class DeploymentFile {
         nics.add(new SriovNic(nics.size(), pf, mac, iface));
       }
     }
+    problems.addAll(sharedMacs(root));
     if (!problems.isEmpty()) {
       throw new InvalidInputException("deployment file refused: " + String.join("; ", problems));
     }
     return new DeploymentFile(doc, devices, nics);
+  }
+
+  /**
+   * Two NICs with one MAC, in any {@code <devices>} (libvirt reads them all): a guest could not
+   * tell them apart, and a NIC's VF, lease and partition are found by its MAC.
+   */
+  private static List<String> sharedMacs(Element root) {
+    java.util.Map<MacAddress, Integer> count = new java.util.LinkedHashMap<>();
+    for (Element devices : children(root, "devices")) {
+      for (Element iface : children(devices, "interface")) {
+        Element macEl = child(iface, "mac");
+        if (macEl == null) {
+          continue;
+        }
+        try {
+          count.merge(MacAddress.parse(macEl.getAttribute("address")), 1, Integer::sum);
+        } catch (IllegalArgumentException e) {
+          // a NIC that is not ours may carry what libvirt accepts; only equal MACs matter here
+        }
+      }
+    }
+    return count.entrySet().stream().filter(e -> e.getValue() > 1)
+        .map(e -> e.getValue() + " NICs have MAC " + e.getKey()).toList();
   }
 
   /** The domain name ({@code one-42}). */

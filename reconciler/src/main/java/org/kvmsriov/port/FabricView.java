@@ -17,6 +17,12 @@ public interface FabricView {
   /** The PF's VF map: host.yaml's list, or its virtfnN links in N order. */
   List<PciAddress> vfMap(PfSpec pf);
 
+  /**
+   * Why VF {@code vf} of {@code pf}'s map cannot be given to a VM, empty when it can: the device
+   * is absent, is not a VF of this PF, or is bound to a driver that hands it to another user.
+   */
+  Optional<String> unusable(PfSpec pf, PciAddress vf);
+
   /** The PF's own PCI address. */
   PciAddress pfAddress(PfSpec pf);
 

@@ -38,6 +38,23 @@ public final class SysfsFabricView implements FabricView {
   }
 
   @Override
+  public Optional<String> unusable(PfSpec pf, PciAddress vf) {
+    if (!fabric.exists(vf)) {
+      return Optional.of("is not present (no sys/bus/pci/devices/" + vf + ")");
+    }
+    Optional<PciAddress> physfn = fabric.physfn(vf);
+    if (physfn.isEmpty()) {
+      return Optional.of("is not a VF (it has no physfn)");
+    }
+    PciAddress own = pfAddress(pf);
+    if (!physfn.get().equals(own)) {
+      return Optional.of("is a VF of " + physfn.get() + ", not of " + pf.name() + " (" + own + ")");
+    }
+    return fabric.driver(vf).filter(VfInfo.FOREIGN_DRIVERS::contains)
+        .map(d -> "is bound to " + d + ", which hands it to another user than libvirt");
+  }
+
+  @Override
   public PciAddress pfAddress(PfSpec pf) {
     return pf.pciAddress().orElseGet(() -> fabric.pfAddress(pf.name()));
   }
