@@ -39,8 +39,9 @@ record SmShell(Optional<String> sshHost, Duration timeout, String ssh) {
 
   /**
    * Runs a script that prints a snapshot first (its size in decimal on one line, then its bytes),
-   * feeds it to {@code editor}, and writes what the editor returns to the script's input. For a
-   * script that prints nothing, the editor sees an empty snapshot.
+   * feeds it to {@code editor}, and writes what the editor returns to the script's input. When
+   * the script prints nothing (it failed early), the editor is not called. An editor that throws
+   * closes the script's input, which ends the script without a write.
    */
   Result edit(String script, List<String> args, java.util.function.UnaryOperator<byte[]> editor) {
     Process p = start(script, args);
@@ -49,12 +50,12 @@ record SmShell(Optional<String> sshHost, Duration timeout, String ssh) {
     try {
       CompletableFuture<byte[]> snapshot = CompletableFuture.supplyAsync(() -> readSnapshot(p.getInputStream()));
       byte[] current = snapshot.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      if (current != null) {
-        try (OutputStream in = p.getOutputStream()) {
+      try (OutputStream in = p.getOutputStream()) {
+        if (current != null) {
           in.write(editor.apply(current));
-        } catch (IOException e) {
-          // the script ended without reading its input; its exit status says why
         }
+      } catch (IOException e) {
+        // the script ended without reading its input; its exit status says why
       }
       CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
       if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
