@@ -16,7 +16,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.function.Predicate;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
@@ -74,14 +74,14 @@ public final class UfmSubnetManager implements SubnetManager {
   }
 
   @Override
-  public List<PartitionMember> observe(Set<Guid> guids) {
+  public List<PartitionMember> observe(Predicate<Guid> ours) {
     JsonNode all = call("GET", "ufmRest/resources/pkeys?guids_data=true", null);
     List<PartitionMember> out = new ArrayList<>();
     for (Map.Entry<String, JsonNode> e : all.properties()) {
       Pkey key = parsePkey(e.getKey());
       for (JsonNode g : e.getValue().path("guids")) {
         Guid guid = parseGuid(g.path("guid").asString(""));
-        if (guids.contains(guid)) {
+        if (ours.test(guid)) {
           out.add(new PartitionMember(key, guid, membership(g.path("membership").asString("full")), true));
         }
       }

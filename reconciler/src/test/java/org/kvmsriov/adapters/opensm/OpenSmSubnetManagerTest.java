@@ -69,6 +69,10 @@ class OpenSmSubnetManagerTest {
     assertThat(java.util.Arrays.copyOf(after, before.length)).isEqualTo(before);
     assertThat(Files.getPosixFilePermissions(f)).isEqualTo(PosixFilePermissions.fromString("rw-r-----"));
     assertThat(sm.observe(Set.of(VF1))).containsExactly(new PartitionMember(P4E20, VF1, Membership.FULL, true));
+    // by predicate: kvm-sriov's GUIDs start with the MAC prefix, the operator's storage node's do not
+    assertThat(sm.observe(g -> g.value() >>> 56 == 0xaa))
+        .containsExactly(new PartitionMember(P4E20, VF1, Membership.FULL, true));
+    assertThat(sm.observe(g -> true)).hasSize(2);
     assertThat(dir.resolve("partitions.conf.kvmsriov.tmp")).doesNotExist();
 
     sm.add(new Pkey(0xce20), VF1, Membership.FULL); // the same partition: nothing to do

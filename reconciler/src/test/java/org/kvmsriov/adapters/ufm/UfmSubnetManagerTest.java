@@ -97,6 +97,9 @@ class UfmSubnetManagerTest {
     guids.put("aa000000004e2001", "full");
     guids.put("0002c90300a1b2c3", "full");
 
+    assertThat(sm.observe(g -> g.value() >>> 56 == 0xaa))
+        .containsExactly(new PartitionMember(P4E20, VF1, Membership.FULL, true));
+    ufm.requests.clear();
     assertThat(sm.remove(P4E20, VF1)).isEqualTo(Removal.REMOVED);
 
     assertThat(ufm.requests.get(1)).isEqualTo(new Request("POST", "/ufmRest/actions/remove_guids_from_pkey", null,
