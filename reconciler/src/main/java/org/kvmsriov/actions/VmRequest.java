@@ -216,6 +216,8 @@ final class VmRequest {
       return Optional.of(x.lease());
     } else if (a instanceof Action.ConfirmLease x) {
       return Optional.of(x.lease());
+    } else if (a instanceof Action.JoinPartition x) {
+      return Optional.of(x.lease());
     }
     return Optional.empty();
   }

@@ -141,7 +141,8 @@ public final class Engine {
     Instant start = ctx.clock().instant();
     VmNotice heard = notice.apply(session.state());
     Observation o = Observer.observe(ctx.desired(), ctx.fabric(), session.state(), ctx.hypervisor().domains(),
-        ctx.owners()::alive, ctx.clock().instant()).with(heard);
+        ctx.owners()::alive, ctx.clock().instant()).with(heard)
+        .with(Observer.subnetManagers(ctx.desired(), session.state(), ctx.subnetManagers()));
     Plan plan = Planner.plan(o);
     if (domain.isPresent()) {
       plan = plan.forDomain(domain.get());
@@ -150,7 +151,7 @@ public final class Engine {
     List<Outcome> outcomes = new ArrayList<>();
     if (!dryRun) {
       Executor ex = new Executor(ctx.desired(), ctx.hypervisor(), ctx.fabric(), session, owner, ctx.clock(),
-          ctx.detachTimeout());
+          ctx.detachTimeout(), ctx.subnetManagers());
       for (Action a : plan.actions()) {
         outcomes.add(ex.apply(a));
       }
