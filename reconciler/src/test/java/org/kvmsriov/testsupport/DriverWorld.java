@@ -48,6 +48,11 @@ public final class DriverWorld implements AutoCloseable {
    *     are filled with the ConnectX-3's first three VFs
    */
   public DriverWorld(Path dir, String hostYaml) throws Exception {
+    this(dir, hostYaml, false);
+  }
+
+  /** @param ofed the ConnectX-4 has MLNX_OFED's sysfs (its VFs' GUIDs are written there) */
+  public DriverWorld(Path dir, String hostYaml, boolean ofed) throws Exception {
     this.dir = dir;
     libvirt = LibvirtHypervisor.open("test:///default");
     for (DomainInfo d : libvirt.domains()) {
@@ -55,7 +60,7 @@ public final class DriverWorld implements AutoCloseable {
         libvirt.destroy(d.name());
       }
     }
-    host = SysfsHosts.twoNodeHost(dir.resolve("root"), false);
+    host = SysfsHosts.twoNodeHost(dir.resolve("root"), ofed);
     List<PciAddress> ib = host.mlx4().vfs();
     state = Files.writeString(dir.resolve("host.yaml"), "version: 1\nlibvirt_uri: test:///default\n"
         + hostYaml.formatted(ib.get(0), ib.get(1), ib.get(2)));
