@@ -67,6 +67,26 @@ public final class DriverWorld implements AutoCloseable {
     ledgerDir = dir.resolve("ledger");
   }
 
+  /**
+   * Rewrites host.yaml: the ConnectX-4's first VF, mlnx_ofed2, its partitions held by subnet
+   * manager {@code name} with {@code definition} (a YAML flow map).
+   */
+  public void mlx5WithSubnetManager(String name, String definition) throws java.io.IOException {
+    Files.writeString(state, """
+        version: 1
+        libvirt_uri: test:///default
+        driver: {dummy_bridge: br-dummy, mac_prefix: "aa"}
+        subnet_managers:
+          %s: %s
+        pfs:
+          ib2:
+            mode: mlnx_ofed2
+            ofed: {port: 1}
+            subnet_manager: %s
+            vfs: [%s]
+        """.formatted(name, definition, name, host.mlx5().vfs().get(0)));
+  }
+
   /** {@code kvm-sriov driver ACTION ARGS…} with {@code stdin}. */
   public CliRun driver(String stdin, String... args) {
     return run("driver", stdin, args);

@@ -76,19 +76,8 @@ class SubnetManagerDeployTest {
   void world() throws Exception {
     Files.writeString(partitions, OPERATOR);
     w = new DriverWorld(dir, "", true);
-    Files.writeString(w.state, """
-        version: 1
-        libvirt_uri: test:///default
-        driver: {dummy_bridge: br-dummy, mac_prefix: "aa"}
-        subnet_managers:
-          fabric: {type: opensm, partitions_file: %s, reload: hup, pid_file: %s}
-        pfs:
-          ib2:
-            mode: mlnx_ofed2
-            ofed: {port: 1}
-            subnet_manager: fabric
-            vfs: [%s]
-        """.formatted(partitions, WORK.resolve("opensm.pid"), w.host.mlx5().vfs().get(0)));
+    w.mlx5WithSubnetManager("fabric", "{type: opensm, partitions_file: " + partitions + ", reload: hup, pid_file: "
+        + WORK.resolve("opensm.pid") + "}");
   }
 
   @AfterEach
