@@ -1,7 +1,6 @@
 package org.kvmsriov.cli;
 
 import java.io.InputStream;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;

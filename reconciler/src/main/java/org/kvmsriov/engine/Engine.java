@@ -1,6 +1,5 @@
 package org.kvmsriov.engine;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,11 +14,9 @@ import org.kvmsriov.plan.Observation;
 import org.kvmsriov.plan.Plan;
 import org.kvmsriov.plan.Planner;
 import org.kvmsriov.plan.VmNotice;
-import org.kvmsriov.port.Hypervisor;
 import org.kvmsriov.port.LeaseOwner;
 import org.kvmsriov.port.LedgerSession;
 import org.kvmsriov.port.LedgerState;
-import org.kvmsriov.port.FabricView;
 
 /**
  * The one engine behind {@code reconcile --once}, the daemon's passes and the driver actions.
