@@ -28,8 +28,11 @@ final class DaemonCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
 
   @Option(names = "--metrics-file", paramLabel = "FILE",
-      description = "Write Prometheus node_exporter textfile metrics here after every pass.")
+      description = "Write Prometheus node_exporter textfile metrics here after every pass (0644,"
+          + " atomically). The daemon keeps the counters, starting from the values the file holds.")
   Path metricsFile;
+
+  private Optional<Metrics> metrics = Optional.empty();
 
   private final HypervisorConnector connector;
   private final Clock clock;
@@ -43,6 +46,7 @@ final class DaemonCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Duration interval = HostStateLoader.load(global.state()).reconcile().interval();
     PrintWriter log = spec.commandLine().getErr();
+    metrics = Optional.ofNullable(metricsFile).map(Metrics::at);
     Daemon daemon = new Daemon(this::pass, interval, log, clock);
     // A signal handler, not a shutdown hook: the JVM is not exiting yet, so the pass in progress
     // finishes and the command returns 0 through Main like any other.
@@ -54,6 +58,15 @@ final class DaemonCommand implements Callable<Integer> {
   }
 
   private Optional<Duration> pass() {
+    try {
+      return passCounted();
+    } catch (RuntimeException e) {
+      metrics.ifPresent(m -> m.failed(clock.instant()));
+      throw e;
+    }
+  }
+
+  private Optional<Duration> passCounted() {
     try (EngineSession s = EngineSession.open(global, connector, clock)) {
       PassResult r = s.engine().reconcile(Optional.empty(), false);
       PrintWriter log = spec.commandLine().getErr();
@@ -63,9 +76,7 @@ final class DaemonCommand implements Callable<Integer> {
       r.outcomes().forEach(o -> log.println("  " + o.status().name().toLowerCase(java.util.Locale.ROOT) + ": "
               + o.action().describe() + (o.failed() ? ": " + o.detail() : "")));
       log.flush();
-      if (metricsFile != null) {
-        Metrics.write(metricsFile, Metrics.of(s, r, clock.instant()));
-      }
+      metrics.ifPresent(m -> m.passed(s, r, clock.instant()));
       return r.next();
     }
   }
