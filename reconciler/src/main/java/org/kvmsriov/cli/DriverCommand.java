@@ -16,11 +16,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.kvmsriov.config.InvalidInputException;
-import org.kvmsriov.driver.DriverRequest;
-import org.kvmsriov.driver.VmNic;
-import org.kvmsriov.driver.VmTemplate;
+import org.kvmsriov.opennebula.DriverRequest;
+import org.kvmsriov.opennebula.VmNic;
+import org.kvmsriov.opennebula.VmTemplate;
 import org.kvmsriov.engine.DriverActions;
-import org.kvmsriov.engine.DriverException;
+import org.kvmsriov.port.DriverException;
 import org.kvmsriov.engine.TemplateStore;
 import org.kvmsriov.ledger.ProcessOwners;
 import picocli.CommandLine.Command;
@@ -61,14 +61,14 @@ final class DriverCommand implements Callable<Integer> {
   private final HypervisorConnector connector;
   private final Clock clock;
   private final InputStream stdin;
-  private final org.kvmsriov.engine.RemoteDriver remote;
+  private final org.kvmsriov.port.RemoteDriver remote;
 
   DriverCommand(HypervisorConnector connector, Clock clock, InputStream stdin) {
-    this(connector, clock, stdin, new org.kvmsriov.engine.SshRemoteDriver(300));
+    this(connector, clock, stdin, new org.kvmsriov.adapters.ssh.SshRemoteDriver(300));
   }
 
   /** @param remote how migrate reaches kvm-sriov on the destination (tests run it in-process) */
-  DriverCommand(HypervisorConnector connector, Clock clock, InputStream stdin, org.kvmsriov.engine.RemoteDriver remote) {
+  DriverCommand(HypervisorConnector connector, Clock clock, InputStream stdin, org.kvmsriov.port.RemoteDriver remote) {
     this.connector = connector;
     this.clock = clock;
     this.stdin = stdin;
@@ -107,6 +107,7 @@ final class DriverCommand implements Callable<Integer> {
       TemplateStore templates = new TemplateStore(global.ledgerDir());
       if (req instanceof DriverRequest.Deploy d) {
         String xml = new String(input, StandardCharsets.UTF_8);
+        LedgerBypass.refuse(xml, s.host(), s.fabric());
         Optional<Path> dir = Optional.ofNullable(d.file().getParent());
         String id = actions.deploy(d.vmId(), d.file(), xml, TemplateStore.vlans(templates.load(d.vmId(), dir)));
         spec.commandLine().getOut().println(id);

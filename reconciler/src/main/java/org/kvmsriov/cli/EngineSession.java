@@ -4,9 +4,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import org.kvmsriov.config.HostStateLoader;
 import org.kvmsriov.engine.Engine;
-import org.kvmsriov.engine.FabricView;
+import org.kvmsriov.port.FabricView;
 import org.kvmsriov.ledger.FileLedger;
 import org.kvmsriov.ledger.ProcessOwners;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +17,9 @@ import org.kvmsriov.model.HostState;
 import org.kvmsriov.model.PciAddress;
 import org.kvmsriov.model.PfName;
 import org.kvmsriov.model.PfSpec;
+import org.kvmsriov.port.DomainInfo;
 import org.kvmsriov.port.Hypervisor;
+import org.kvmsriov.port.LedgerState;
 import org.kvmsriov.port.LeaseOwner;
 
 /**
@@ -41,8 +44,14 @@ final class EngineSession implements AutoCloseable {
   }
 
   static EngineSession open(GlobalOptions global, HypervisorConnector connector, Clock clock) {
+    return open(global, connector, clock, FileLedger.Access.WRITE);
+  }
+
+  /** As {@link #open(GlobalOptions, HypervisorConnector, Clock)}, using the ledger only as {@code access} allows. */
+  static EngineSession open(GlobalOptions global, HypervisorConnector connector, Clock clock,
+      FileLedger.Access access) {
     HostState host = HostStateLoader.load(global.state());
-    FileLedger ledger = new FileLedger(global.ledgerDir());
+    FileLedger ledger = new FileLedger(global.ledgerDir(), access);
     ProcessOwners owners = new ProcessOwners(Path.of("/"));
     FabricView fabric = new org.kvmsriov.adapters.sysfs.SysfsFabricView(global.sysfsRoot());
     Hypervisor h = connector.connect(global.libvirtUri(host));
@@ -78,10 +87,24 @@ final class EngineSession implements AutoCloseable {
    *     be written) instead of failing (the probe must not report a wrong count)
    */
   VfUsageReport usage(boolean skipUnreadable) {
+    return usage(host, fabric, ledger.snapshot(), Optional.of(hypervisor.domains()), skipUnreadable);
+  }
+
+  /**
+   * VF usage per PF from what was read: each VF of a PF's map checked in sysfs, so a VF the host
+   * does not have is reported missing, never free.
+   */
+  static VfUsageReport usage(HostState host, FabricView fabric, LedgerState ledger,
+      Optional<List<DomainInfo>> domains, boolean skipUnreadable) {
     Map<PfName, List<PciAddress>> maps = new LinkedHashMap<>();
+    Map<PciAddress, String> missing = new HashMap<>();
     for (PfSpec pf : host.pfs()) {
       try {
-        maps.put(pf.name(), fabric.vfMap(pf));
+        List<PciAddress> vfs = fabric.vfMap(pf);
+        for (PciAddress vf : vfs) {
+          fabric.unusable(pf, vf).ifPresent(why -> missing.put(vf, why));
+        }
+        maps.put(pf.name(), vfs);
       } catch (RuntimeException e) {
         if (!skipUnreadable) {
           throw e;
@@ -89,7 +112,7 @@ final class EngineSession implements AutoCloseable {
         maps.put(pf.name(), List.of());
       }
     }
-    return VfUsageReport.of(host.pfs(), maps, ledger.snapshot(), Optional.of(hypervisor.domains()));
+    return VfUsageReport.of(host.pfs(), maps, missing, ledger, domains);
   }
 
   @Override

@@ -22,8 +22,10 @@ final class ErrorFrame {
     } catch (InvalidInputException e) {
       print(err, e.getMessage());
       return 2;
-    } catch (RuntimeException e) {
-      print(err, e.getMessage() == null ? e.toString() : e.getMessage());
+    } catch (RuntimeException | Error e) {
+      // an Error too: OpenNebula shows the framed text, so a stack overflow must be framed as well
+      print(err, Failure.message(e));
+      Failure.traceIfAsked(e, err);
       return 1;
     }
   }

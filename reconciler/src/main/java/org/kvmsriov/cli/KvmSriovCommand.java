@@ -57,6 +57,15 @@ public final class KvmSriovCommand implements java.util.concurrent.Callable<Inte
   public static CommandLine commandLine(CommandLine.IFactory factory) {
     CommandLine cl = new CommandLine(new KvmSriovCommand(), factory);
     cl.setExecutionExceptionHandler(KvmSriovCommand::handle);
+    // picocli hands exceptions to the handler above but lets an Error (a stack overflow on a
+    // hostile input) out of execute(): it becomes one line and exit 1 too
+    cl.setExecutionStrategy(parsed -> {
+      try {
+        return new CommandLine.RunLast().execute(parsed);
+      } catch (Error e) {
+        return handle(e, lastOf(parsed));
+      }
+    });
     // a usage error (picocli's ParameterException) is bad input too: exit 2, as the contract says
     cl.setExitCodeExceptionMapper(e ->
         e instanceof InvalidInputException || e instanceof CommandLine.ParameterException ? 2 : 1);
@@ -64,17 +73,28 @@ public final class KvmSriovCommand implements java.util.concurrent.Callable<Inte
   }
 
   private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+    return handle(e, cl);
+  }
+
+  private static int handle(Throwable e, CommandLine cl) {
     PrintWriter err = cl.getErr();
     if (e instanceof InvalidInputException bad) {
       err.println(bad.getMessage());
       err.flush();
       return 2;
     }
-    err.println("kvm-sriov: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-    if (System.getenv("KVM_SRIOV_DEBUG") != null) {
-      e.printStackTrace(err);
-    }
+    err.println("kvm-sriov: " + Failure.message(e));
+    Failure.traceIfAsked(e, err);
     err.flush();
     return 1;
+  }
+
+  /** The command line of the subcommand that ran (its stderr is the one a test or caller set). */
+  private static CommandLine lastOf(CommandLine.ParseResult parsed) {
+    CommandLine.ParseResult p = parsed;
+    while (p.hasSubcommand()) {
+      p = p.subcommand();
+    }
+    return p.commandSpec().commandLine();
   }
 }

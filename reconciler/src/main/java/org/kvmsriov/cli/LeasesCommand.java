@@ -61,7 +61,7 @@ final class LeasesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      LedgerState st = new FileLedger(global.ledgerDir()).snapshot();
+      LedgerState st = new FileLedger(global.ledgerDir(), FileLedger.Access.REPORT).snapshot();
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
         ObjectNode root = StatusCommand.JSON.createObjectNode();

@@ -135,11 +135,12 @@ final class Metrics {
   private String render(Optional<VfUsageReport> usage, Optional<PassResult> pass, Instant now) {
     StringBuilder b = new StringBuilder();
     usage.ifPresent(u -> {
-      header(b, "kvm_sriov_vfs", "gauge", "VFs per PF by state (total, free, leased).");
+      header(b, "kvm_sriov_vfs", "gauge", "VFs per PF by state (total, free, leased, missing).");
       for (VfUsageReport.PfUsage pf : u.pfs()) {
         b.append(labelled("kvm_sriov_vfs", pf.pf(), "state", "total", pf.total()));
         b.append(labelled("kvm_sriov_vfs", pf.pf(), "state", "free", pf.free()));
         b.append(labelled("kvm_sriov_vfs", pf.pf(), "state", "leased", pf.leased()));
+        b.append(labelled("kvm_sriov_vfs", pf.pf(), "state", "missing", pf.missing()));
       }
       header(b, "kvm_sriov_stale_leases", "gauge",
           "Leases marked attached whose VF no running domain holds (released after the grace period).");

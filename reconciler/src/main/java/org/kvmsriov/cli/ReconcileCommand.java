@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.kvmsriov.engine.PassResult;
+import org.kvmsriov.ledger.FileLedger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,7 +50,8 @@ final class ReconcileCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Optional<Metrics> metrics = Optional.ofNullable(metricsFile).filter(f -> !dryRun).map(Metrics::at);
-    try (EngineSession s = EngineSession.open(global, connector, clock)) {
+    try (EngineSession s = EngineSession.open(global, connector, clock,
+        dryRun ? FileLedger.Access.DRY_RUN : FileLedger.Access.WRITE)) {
       PassResult r = s.engine().reconcile(Optional.ofNullable(domain), dryRun);
       if (json) {
         PlanRenderer.json(spec.commandLine().getOut(), r, dryRun);

@@ -1,6 +1,6 @@
 package org.kvmsriov.cli;
 
-import org.kvmsriov.driver.DriverRequest;
+import org.kvmsriov.opennebula.DriverRequest;
 import org.kvmsriov.engine.DriverActions;
 import org.kvmsriov.port.LedgerState;
 

@@ -1,21 +1,15 @@
 package org.kvmsriov.cli;
 
 import java.io.PrintWriter;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.kvmsriov.adapters.sysfs.VirtfnLinks;
+import org.kvmsriov.adapters.sysfs.SysfsFabricView;
 import org.kvmsriov.config.HostStateLoader;
 import org.kvmsriov.lease.VfUsageReport;
 import org.kvmsriov.ledger.FileLedger;
 import org.kvmsriov.ledger.LedgerCodec;
 import org.kvmsriov.model.HostState;
-import org.kvmsriov.model.PciAddress;
-import org.kvmsriov.model.PfName;
-import org.kvmsriov.model.PfSpec;
-import org.kvmsriov.model.VfSource;
 import org.kvmsriov.port.DomainInfo;
 import org.kvmsriov.port.Hypervisor;
 import org.kvmsriov.port.HypervisorException;
@@ -56,8 +50,7 @@ final class StatusCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     HostState host = HostStateLoader.load(global.state());
-    Map<PfName, List<PciAddress>> maps = vfMaps(host, global);
-    LedgerState ledger = new FileLedger(global.ledgerDir()).snapshot();
+    LedgerState ledger = new FileLedger(global.ledgerDir(), FileLedger.Access.REPORT).snapshot();
     Optional<List<DomainInfo>> domains;
     String libvirtProblem = null;
     try (Hypervisor h = connector.connect(global.libvirtUri(host))) {
@@ -66,7 +59,7 @@ final class StatusCommand implements Callable<Integer> {
       domains = Optional.empty();
       libvirtProblem = e.getMessage();
     }
-    VfUsageReport report = VfUsageReport.of(host.pfs(), maps, ledger, domains);
+    VfUsageReport report = EngineSession.usage(host, new SysfsFabricView(global.sysfsRoot()), ledger, domains, false);
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       out.println(JSON.writeValueAsString(toJson(report, libvirtProblem)));
@@ -82,25 +75,11 @@ final class StatusCommand implements Callable<Integer> {
     return 0;
   }
 
-  /**
-   * Each PF's VFs in index order: host.yaml's list, or the PF's virtfn links under --sysfs-root
-   * (found by its PCI address when host.yaml gives one, else by its interface name).
-   */
-  static Map<PfName, List<PciAddress>> vfMaps(HostState host, GlobalOptions global) {
-    Map<PfName, List<PciAddress>> maps = new LinkedHashMap<>();
-    for (PfSpec pf : host.pfs()) {
-      List<PciAddress> vfs = pf.vfs() instanceof VfSource.Listed l ? l.addresses()
-          : pf.pciAddress().map(a -> VirtfnLinks.vfs(global.sysfsRoot(), a))
-              .orElseGet(() -> VirtfnLinks.vfs(global.sysfsRoot(), pf.name()));
-      maps.put(pf.name(), vfs);
-    }
-    return maps;
-  }
-
   private static void printText(PrintWriter out, VfUsageReport report) {
     for (VfUsageReport.PfUsage pf : report.pfs()) {
-      out.printf("%s (%s): %d VFs, %d free, %d leased%s%n", pf.pf(), pf.mode(), pf.total(), pf.free(), pf.leased(),
-          pf.untracked() > 0 ? ", " + pf.untracked() + " in use without a lease" : "");
+      out.printf("%s (%s): %d VFs, %d free, %d leased%s%s%n", pf.pf(), pf.mode(), pf.total(), pf.free(), pf.leased(),
+          pf.untracked() > 0 ? ", " + pf.untracked() + " in use without a lease" : "",
+          pf.missing() > 0 ? ", " + pf.missing() + " missing" : "");
       TextTable t = new TextTable("VF", "ADDRESS", "STATE", "LEASED TO", "HELD BY (libvirt)");
       boolean any = false;
       for (VfUsageReport.VfUse v : pf.vfs()) {
@@ -109,7 +88,7 @@ final class StatusCommand implements Callable<Integer> {
         }
         any = true;
         t.row(String.valueOf(v.index()), v.vf().toString(),
-            v.lease().map(l -> l.state().jsonName()).orElse("-"),
+            v.lease().map(l -> l.state().jsonName()).orElse(v.missing().isPresent() ? "missing" : "-"),
             v.lease().map(l -> l.domain().orElse("(adopted, unidentified)")).orElse("-"),
             !report.libvirtSeen() ? "?" : v.heldBy().isEmpty() ? "-" : String.join(",", v.heldBy()));
       }
@@ -117,6 +96,8 @@ final class StatusCommand implements Callable<Integer> {
         t.print(out, "  ");
       }
       pf.drift().forEach(d -> out.println("  drift: " + d.message()));
+      pf.vfs().forEach(v -> v.missing().ifPresent(why ->
+          out.println("  missing: VF " + v.index() + " (" + v.vf() + ") " + why)));
     }
     for (var l : report.strayLeases()) {
       out.println("stray lease: " + l.pf() + " VF " + l.vfIndex() + " (" + l.vf() + ") leased to "
@@ -135,12 +116,14 @@ final class StatusCommand implements Callable<Integer> {
       p.put("free", pf.free());
       p.put("leased", pf.leased());
       p.put("untracked", pf.untracked());
+      p.put("missing", pf.missing());
       ArrayNode vfs = p.putArray("vfs");
       for (VfUsageReport.VfUse v : pf.vfs()) {
         ObjectNode o = vfs.addObject();
         o.put("index", v.index());
         o.put("vf", v.vf().toString());
         o.put("free", v.free());
+        o.put("missing", v.missing().orElse(null));
         if (v.lease().isPresent()) {
           LedgerCodec.writeLease(o.putObject("lease"), v.lease().get());
         } else {

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.kvmsriov.config.InvalidInputException;
-import org.kvmsriov.driver.VmNic;
+import org.kvmsriov.opennebula.VmNic;
 import org.kvmsriov.engine.Outcome;
 import org.kvmsriov.engine.PassResult;
 import org.kvmsriov.engine.TemplateStore;
@@ -18,6 +18,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import org.kvmsriov.opennebula.VnmInput;
 
 @Command(name = "vnm", mixinStandardHelpOptions = true,
     header = "The sriov_partition network driver's steps (pre, post, clean, vnet_*, update_*).",

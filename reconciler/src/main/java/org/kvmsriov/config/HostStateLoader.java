@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.kvmsriov.io.InputFiles;
+import org.kvmsriov.io.IoErrors;
 import org.kvmsriov.model.HostState;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
@@ -48,16 +50,12 @@ public final class HostStateLoader {
 
   static String read(Path file) {
     try {
-      if (Files.size(file) > MAX_BYTES) {
-        throw new InvalidInputException(List.of(new Problem(file.toString(), 0, 0,
-            "file is larger than " + MAX_BYTES + " bytes; is this really a host.yaml?")));
-      }
-      return Files.readString(file, StandardCharsets.UTF_8);
+      return InputFiles.read(file, MAX_BYTES, "host.yaml");
     } catch (NoSuchFileException e) {
       throw new InvalidInputException(List.of(new Problem(file.toString(), 0, 0, "no such file")));
     } catch (IOException e) {
       throw new InvalidInputException(List.of(new Problem(file.toString(), 0, 0,
-          "cannot read: " + e.getMessage())));
+          "cannot read: " + IoErrors.reason(e))));
     }
   }
 

@@ -1,10 +1,14 @@
 package org.kvmsriov.config;
 
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.kvmsriov.model.Guid;
+import org.kvmsriov.model.GuidPool;
 import org.kvmsriov.model.HostState;
 import org.kvmsriov.model.MacPrefix;
 import org.kvmsriov.model.Mode;
@@ -13,6 +17,8 @@ import org.kvmsriov.model.PciAddress;
 import org.kvmsriov.model.PfName;
 import org.kvmsriov.model.PfSpec;
 import org.kvmsriov.model.Pkey;
+import org.kvmsriov.model.SubnetManagerSpec;
+import org.kvmsriov.model.VfReset;
 import org.kvmsriov.model.VfSource;
 import tools.jackson.databind.JsonNode;
 
@@ -44,7 +50,36 @@ final class HostStateMapper {
     }
     Optional<String> uri = root.has("libvirt_uri")
         ? Optional.of(root.path("libvirt_uri").asString()) : Optional.empty();
-    return new HostState(uri, driver, reconcile, pfs);
+    List<SubnetManagerSpec> sms = new ArrayList<>();
+    for (Map.Entry<String, JsonNode> e : root.path("subnet_managers").properties()) {
+      sms.add(subnetManager(e.getKey(), e.getValue()));
+    }
+    return new HostState(uri, driver, reconcile, pfs, sms);
+  }
+
+  private static SubnetManagerSpec subnetManager(String name, JsonNode n) {
+    return switch (n.path("type").asString()) {
+      case "opensm" -> new SubnetManagerSpec.OpenSm(name, Path.of(n.path("partitions_file").asString()),
+          optional(n, "host"),
+          n.path("reload").asString("hup").equals("none") ? SubnetManagerSpec.Reload.NONE : SubnetManagerSpec.Reload.HUP,
+          optional(n, "pid_file").map(Path::of));
+      case "ufm" -> new SubnetManagerSpec.Ufm(name, URI.create(n.path("url").asString()),
+          Path.of(n.path("credentials_file").asString()), n.path("verify_tls").asBoolean(true));
+      default -> throw new IllegalStateException("type passed validation: " + n.path("type"));
+    };
+  }
+
+  private static Optional<String> optional(JsonNode n, String key) {
+    return n.has(key) ? Optional.of(n.path(key).asString()) : Optional.empty();
+  }
+
+  private static GuidPool guidPool(JsonNode n) {
+    if (n.isArray()) {
+      List<Guid> guids = new ArrayList<>();
+      n.forEach(g -> guids.add(Guid.parse(g.asString())));
+      return new GuidPool.Listed(guids);
+    }
+    return new GuidPool.Range(Guid.parse(n.path("first").asString()), Guid.parse(n.path("last").asString()));
   }
 
   private static PfSpec pf(PfName name, JsonNode n) {
@@ -66,7 +101,9 @@ final class HostStateMapper {
     n.path("pkeys").forEach(k -> pkeys.add(k.isString() ? Pkey.parse(k.asString()) : new Pkey(k.asInt())));
     Optional<PciAddress> pci = n.has("pci_address")
         ? Optional.of(PciAddress.parse(n.path("pci_address").asString())) : Optional.empty();
-    return new PfSpec(name, pci, mode, vfs, pkeys);
+    VfReset reset = n.path("reset").asString("none").equals("flr") ? VfReset.FLR : VfReset.NONE;
+    return new PfSpec(name, pci, mode, vfs, pkeys, optional(n, "subnet_manager"),
+        n.has("guid_pool") ? Optional.of(guidPool(n.path("guid_pool"))) : Optional.empty(), reset);
   }
 
   private static OfedPort ofed(JsonNode o) {

@@ -70,13 +70,17 @@ final class SchemaCheck {
   }
 
   /**
-   * PF names, PCI addresses and pkeys get precise messages from {@link HostStateChecks}; the
+   * PF and subnet manager names, PCI addresses, pkeys, GUID pools, paths, ssh hosts and URLs get
+   * precise messages from {@link HostStateChecks}; the
    * schema still describes them for editors, but its generic wording would only repeat them.
    */
   private static boolean checkedElsewhere(Error e) {
     String where = String.valueOf(e.getSchemaLocation());
     return e.getKeyword().equals("propertyNames") || where.contains("$defs/pciAddress")
-        || where.contains("$defs/pkey") || where.contains("/propertyNames");
+        || where.contains("$defs/pkey") || where.contains("/propertyNames")
+        || where.contains("guid_pool") || where.contains("$defs/guid")
+        || e.getKeyword().equals("pattern")
+            && (where.contains("$defs/absolutePath") || where.contains("$defs/subnetManager"));
   }
 
   private static List<String> enumValues(Error e) {

@@ -19,14 +19,14 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Function;
 import org.kvmsriov.config.InvalidInputException;
-import org.kvmsriov.driver.CheckpointXml;
-import org.kvmsriov.driver.DeploymentFile;
-import org.kvmsriov.driver.DomainXmlWriter;
-import org.kvmsriov.driver.HpcTuning;
-import org.kvmsriov.driver.NumaLoad;
-import org.kvmsriov.driver.SriovNic;
-import org.kvmsriov.driver.VfBinding;
-import org.kvmsriov.driver.VmNic;
+import org.kvmsriov.opennebula.CheckpointXml;
+import org.kvmsriov.opennebula.DeploymentFile;
+import org.kvmsriov.opennebula.DomainXmlWriter;
+import org.kvmsriov.opennebula.HpcTuning;
+import org.kvmsriov.opennebula.NumaLoad;
+import org.kvmsriov.opennebula.SriovNic;
+import org.kvmsriov.opennebula.VfBinding;
+import org.kvmsriov.opennebula.VmNic;
 import org.kvmsriov.lease.LeaseAllocator;
 import org.kvmsriov.model.HostState;
 import org.kvmsriov.model.MacAddress;
@@ -46,6 +46,9 @@ import org.kvmsriov.port.LedgerSession;
 import org.kvmsriov.port.LedgerState;
 import org.kvmsriov.port.ParkedNic;
 import org.kvmsriov.port.PciHostdev;
+import org.kvmsriov.port.DriverException;
+import org.kvmsriov.port.RemoteDriver;
+import org.kvmsriov.port.FabricView;
 
 /**
  * The OpenNebula VMM actions that involve VFs. Each records its intent in the ledger before
@@ -456,7 +459,7 @@ public final class DriverActions {
       for (int i = 0; i < mine.size(); i++) {
         Lease l = mine.get(i);
         held.add(held(name, l, i));
-        reserve.add(new org.kvmsriov.driver.DriverRequest.IncomingNic(l.pf(), held.get(i).position(),
+        reserve.add(new org.kvmsriov.opennebula.DriverRequest.IncomingNic(l.pf(), held.get(i).position(),
             l.mac().orElseThrow(), l.pkey()).token());
       }
       remote.call(destHost, reserve); // nothing has changed here if the destination refuses
@@ -517,7 +520,7 @@ public final class DriverActions {
   }
 
   /** Destination: leases and programs a VF for each incoming NIC, all or none. */
-  public void migrateInReserve(int vmId, List<org.kvmsriov.driver.DriverRequest.IncomingNic> nics) {
+  public void migrateInReserve(int vmId, List<org.kvmsriov.opennebula.DriverRequest.IncomingNic> nics) {
     String name = domainName(vmId);
     try (LedgerSession s = ledger.open(Engine.LOCK_TIMEOUT)) {
       if (!leasesOf(s.state(), name).isEmpty()) {
@@ -526,7 +529,7 @@ public final class DriverActions {
       LedgerState st = s.state();
       Set<PciAddress> inUse = inUse();
       List<Lease> taken = new ArrayList<>();
-      for (org.kvmsriov.driver.DriverRequest.IncomingNic nic : nics) {
+      for (org.kvmsriov.opennebula.DriverRequest.IncomingNic nic : nics) {
         PfSpec pf = desired.pf(nic.pf()).orElseThrow(() -> new DriverException("PF " + nic.pf()
             + " is not declared in this host's host.yaml"));
         LeaseAllocator.Slot slot = LeaseAllocator.pick(pf.name(), fabric.vfMap(pf), st, inUse, OptionalInt.empty(),

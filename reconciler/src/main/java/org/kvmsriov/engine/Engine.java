@@ -9,7 +9,7 @@ import java.util.Optional;
 import java.util.function.BiPredicate;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import org.kvmsriov.driver.VmNic;
+import org.kvmsriov.opennebula.VmNic;
 import org.kvmsriov.model.HostState;
 import org.kvmsriov.plan.Action;
 import org.kvmsriov.plan.Observation;
@@ -21,6 +21,7 @@ import org.kvmsriov.port.LeaseOwner;
 import org.kvmsriov.port.Ledger;
 import org.kvmsriov.port.LedgerSession;
 import org.kvmsriov.port.LedgerState;
+import org.kvmsriov.port.FabricView;
 
 /**
  * The one engine behind {@code reconcile --once}, the daemon's passes and the driver actions.

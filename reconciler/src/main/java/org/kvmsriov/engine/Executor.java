@@ -5,8 +5,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import org.kvmsriov.driver.DomainXmlWriter;
-import org.kvmsriov.driver.SriovNic;
+import org.kvmsriov.opennebula.DomainXmlWriter;
+import org.kvmsriov.opennebula.SriovNic;
 import org.kvmsriov.model.Guid;
 import org.kvmsriov.model.HostState;
 import org.kvmsriov.model.Mode;
@@ -23,6 +23,7 @@ import org.kvmsriov.port.LeaseState;
 import org.kvmsriov.port.LedgerSession;
 import org.kvmsriov.port.LedgerState;
 import org.kvmsriov.port.ParkedNic;
+import org.kvmsriov.port.FabricView;
 
 /**
  * Applies actions, one at a time, committing the ledger after each so a crash between two

@@ -2,13 +2,14 @@ package org.kvmsriov.engine;
 
 import java.util.Optional;
 import java.util.OptionalInt;
-import org.kvmsriov.driver.SriovNic;
+import org.kvmsriov.opennebula.SriovNic;
 import org.kvmsriov.model.Mode;
 import org.kvmsriov.model.PfSpec;
 import org.kvmsriov.model.Pkey;
 import org.kvmsriov.plan.PartitionDecision;
 import org.kvmsriov.plan.PartitionRequest;
 import org.kvmsriov.port.Lease;
+import org.kvmsriov.port.FabricView;
 
 /** What a lease's identity says about its VF, shared by driver actions and reconcile passes. */
 final class LeaseIdentity {

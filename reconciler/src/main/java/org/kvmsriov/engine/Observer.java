@@ -24,6 +24,7 @@ import org.kvmsriov.port.Lease;
 import org.kvmsriov.port.LeaseOwner;
 import org.kvmsriov.port.LedgerState;
 import org.kvmsriov.port.PciHostdev;
+import org.kvmsriov.port.FabricView;
 
 /** Reads everything a pass looks at, fresh, into an {@link Observation}. Reads only. */
 public final class Observer {

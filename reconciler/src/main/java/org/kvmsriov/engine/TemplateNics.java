@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.kvmsriov.driver.VmNic;
+import org.kvmsriov.opennebula.VmNic;
 import org.kvmsriov.model.HostState;
 import org.kvmsriov.model.MacAddress;
 import org.kvmsriov.model.Mode;

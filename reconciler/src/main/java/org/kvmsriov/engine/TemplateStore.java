@@ -2,14 +2,16 @@ package org.kvmsriov.engine;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
-import org.kvmsriov.driver.VmNic;
-import org.kvmsriov.driver.VmTemplate;
+import org.kvmsriov.opennebula.VmNic;
+import org.kvmsriov.opennebula.VmTemplate;
+import org.kvmsriov.io.InputFiles;
+import org.kvmsriov.io.IoErrors;
 import org.kvmsriov.model.MacAddress;
+import org.kvmsriov.xml.SafeXml;
 
 /**
  * VM templates kept for deploy: OpenNebula gives a NIC's VLAN_ID to network drivers, not to
@@ -50,14 +52,14 @@ public final class TemplateStore {
     for (Path p : vmXml.isPresent() ? new Path[] {vmXml.get(), dir.resolve(vmId + ".xml")}
         : new Path[] {dir.resolve(vmId + ".xml")}) {
       try {
-        VmTemplate t = VmTemplate.parse(Files.readString(p, StandardCharsets.UTF_8));
+        VmTemplate t = VmTemplate.parse(InputFiles.read(p, SafeXml.MAX_CHARS, "VM template"));
         if (t.vmId() == vmId) {
           return Optional.of(t);
         }
       } catch (NoSuchFileException e) {
         // not there: try the next source
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + p + ": " + e.getMessage(), e);
+        throw new UncheckedIOException("cannot read " + p + ": " + IoErrors.reason(e), e);
       }
     }
     return Optional.empty();

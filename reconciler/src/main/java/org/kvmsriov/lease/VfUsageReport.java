@@ -37,15 +37,20 @@ public record VfUsageReport(List<PfUsage> pfs, List<Lease> strayLeases, boolean 
    * @param vf its address
    * @param lease its lease, if any
    * @param heldBy names of the running domains whose XML holds it (more than one is drift)
+   * @param missing why the host cannot give it to a VM (absent, not a VF of this PF, bound to a
+   *     driver kvm-sriov does not take), empty when it can
+   * @param leasedElsewhere a lease of another PF or VF index names this address (a stray lease):
+   *     a deploy would not take it either
    */
-  public record VfUse(int index, PciAddress vf, Optional<Lease> lease, List<String> heldBy) {
+  public record VfUse(int index, PciAddress vf, Optional<Lease> lease, List<String> heldBy, Optional<String> missing,
+      boolean leasedElsewhere) {
     public VfUse {
       heldBy = List.copyOf(heldBy);
     }
 
-    /** Neither leased nor held by a running domain. */
+    /** Present, usable, not leased (in any state, reserved included) and not held by a running domain. */
     public boolean free() {
-      return lease.isEmpty() && heldBy.isEmpty();
+      return lease.isEmpty() && heldBy.isEmpty() && missing.isEmpty() && !leasedElsewhere;
     }
   }
 
@@ -78,6 +83,11 @@ public record VfUsageReport(List<PfUsage> pfs, List<Lease> strayLeases, boolean 
 
     public int free() {
       return (int) vfs.stream().filter(VfUse::free).count();
+    }
+
+    /** In the VF map but not a VF the host can give to a VM. */
+    public int missing() {
+      return (int) vfs.stream().filter(v -> v.missing().isPresent()).count();
     }
   }
 
@@ -130,11 +140,12 @@ public record VfUsageReport(List<PfUsage> pfs, List<Lease> strayLeases, boolean 
    *
    * @param pfs host.yaml's PFs
    * @param vfMaps each PF's VFs in index order (listed, or discovered from sysfs)
+   * @param missing why a mapped VF cannot be given to a VM, for those that cannot
    * @param ledger the leases
    * @param domains libvirt's domains, or empty when libvirt could not be asked
    */
-  public static VfUsageReport of(List<PfSpec> pfs, Map<PfName, List<PciAddress>> vfMaps, LedgerState ledger,
-      Optional<List<DomainInfo>> domains) {
+  public static VfUsageReport of(List<PfSpec> pfs, Map<PfName, List<PciAddress>> vfMaps,
+      Map<PciAddress, String> missing, LedgerState ledger, Optional<List<DomainInfo>> domains) {
     Map<PciAddress, List<DomainInfo>> holders = new HashMap<>();
     domains.ifPresent(ds -> ds.stream().filter(DomainInfo::isActive).forEach(d -> d.hostdevs().stream()
         .map(PciHostdev::source).distinct()
@@ -152,7 +163,8 @@ public record VfUsageReport(List<PfUsage> pfs, List<Lease> strayLeases, boolean 
         lease.ifPresent(placed::add);
         List<DomainInfo> held = holders.getOrDefault(vf, List.of());
         List<String> names = held.stream().map(DomainInfo::name).toList();
-        uses.add(new VfUse(i, vf, lease, names));
+        uses.add(new VfUse(i, vf, lease, names, Optional.ofNullable(missing.get(vf)),
+            lease.isEmpty() && ledger.leaseOfVf(vf).isPresent()));
         if (domains.isEmpty()) {
           continue;
         }

@@ -13,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -23,6 +24,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.kvmsriov.config.InvalidInputException;
+import org.kvmsriov.io.IoErrors;
 import org.kvmsriov.port.Ledger;
 import org.kvmsriov.port.LedgerException;
 import org.kvmsriov.port.LedgerSession;
@@ -49,18 +51,46 @@ public final class FileLedger implements Ledger {
       PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r-----"));
   private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
+  /**
+   * What a command may do with the ledger directory. A directory that cannot be read is an error
+   * in every case: reading it as "no leases" would advertise leased VFs as free.
+   */
+  public enum Access {
+    /** Create the directory (mode 0750) on first open and commit; a missing one reads as empty. */
+    WRITE,
+    /**
+     * Read only, creating nothing, not even the lock file (a dry run): a session takes a shared
+     * lock when the lock file exists and cannot commit; a missing directory reads as empty, as
+     * the ledger a {@link #WRITE} command would create.
+     */
+    DRY_RUN,
+    /** Read only, for reports: a missing directory is an error (a mistyped --ledger-dir). */
+    REPORT
+  }
+
   private final Path dir;
+  private final Access access;
   private final WriteObserver observer;
   private final Semaphore inProcess = new Semaphore(1, true);
 
   /** A ledger in {@code dir}, created (mode 0750) on first open. */
   public FileLedger(Path dir) {
-    this(dir, WriteObserver.NONE);
+    this(dir, Access.WRITE, WriteObserver.NONE);
+  }
+
+  /** A ledger in {@code dir} used as {@code access} says. */
+  public FileLedger(Path dir, Access access) {
+    this(dir, access, WriteObserver.NONE);
   }
 
   /** As {@link #FileLedger(Path)}, telling {@code observer} of each write step. */
   public FileLedger(Path dir, WriteObserver observer) {
+    this(dir, Access.WRITE, observer);
+  }
+
+  private FileLedger(Path dir, Access access, WriteObserver observer) {
     this.dir = Objects.requireNonNull(dir, "dir");
+    this.access = Objects.requireNonNull(access, "access");
     this.observer = Objects.requireNonNull(observer, "observer");
   }
 
@@ -72,7 +102,13 @@ public final class FileLedger implements Ledger {
   @Override
   public LedgerSession open(Duration lockTimeout) {
     long deadline = System.nanoTime() + lockTimeout.toNanos();
-    ensureDirectory();
+    boolean present = directoryPresent();
+    if (!present && access == Access.WRITE) {
+      ensureDirectory();
+      present = true;
+    } else if (!present && access == Access.REPORT) {
+      throw missingDirectory();
+    }
     try {
       if (!inProcess.tryAcquire(lockTimeout.toNanos(), TimeUnit.NANOSECONDS)) {
         throw lockedFor(lockTimeout);
@@ -84,10 +120,15 @@ public final class FileLedger implements Ledger {
     FileChannel channel = null;
     FileLock lock = null;
     try {
-      channel = openLockFile();
-      lock = lockBy(channel, deadline, lockTimeout);
-      removeLeftoverTemps();
-      LedgerState state = read();
+      if (access == Access.WRITE) {
+        channel = openLockFile();
+        lock = lockBy(channel, deadline, lockTimeout);
+        removeLeftoverTemps();
+      } else if (present) {
+        channel = openLockFileToRead();
+        lock = channel == null ? null : lockBy(channel, deadline, lockTimeout);
+      }
+      LedgerState state = present ? read() : LedgerState.empty();
       observer.reached(WriteStep.LOCKED);
       return new Session(channel, lock, state);
     } catch (RuntimeException e) {
@@ -99,19 +140,42 @@ public final class FileLedger implements Ledger {
 
   @Override
   public LedgerState snapshot() {
-    if (!Files.isDirectory(dir)) {
-      if (Files.exists(dir)) {
-        throw new LedgerException("ledger directory " + dir + " is not a directory");
+    if (!directoryPresent()) {
+      if (access == Access.REPORT) {
+        throw missingDirectory();
       }
       return LedgerState.empty();
     }
     return read();
   }
 
-  private void ensureDirectory() {
-    if (Files.isDirectory(dir)) {
-      return;
+  /**
+   * True when the directory exists, false when nothing is there.
+   *
+   * @throws LedgerException when it cannot be looked at (permission denied, I/O error, a path
+   *     through a file) or is not a directory
+   */
+  private boolean directoryPresent() {
+    BasicFileAttributes a;
+    try {
+      a = Files.readAttributes(dir, BasicFileAttributes.class);
+    } catch (NoSuchFileException e) {
+      return false;
+    } catch (IOException e) {
+      throw new LedgerException("cannot read ledger directory " + dir + ": " + IoErrors.reason(e), e);
     }
+    if (!a.isDirectory()) {
+      throw new LedgerException("ledger directory " + dir + " is not a directory");
+    }
+    return true;
+  }
+
+  private LedgerException missingDirectory() {
+    return new LedgerException("ledger directory " + dir + " does not exist (is --ledger-dir or"
+        + " KVM_SRIOV_LEDGER_DIR right? it is created by the first deploy or reconcile pass)");
+  }
+
+  private void ensureDirectory() {
     try {
       Files.createDirectories(dir.toAbsolutePath().getParent());
       Files.createDirectory(dir);
@@ -120,8 +184,10 @@ public final class FileLedger implements Ledger {
       if (!Files.isDirectory(dir)) {
         throw new LedgerException("ledger directory " + dir + " is not a directory", e);
       }
-    } catch (IOException | UnsupportedOperationException e) {
-      throw new LedgerException("cannot create ledger directory " + dir + ": " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new LedgerException("cannot create ledger directory " + dir + ": " + IoErrors.reason(e), e);
+    } catch (UnsupportedOperationException e) {
+      throw new LedgerException("cannot create ledger directory " + dir + ": the file system has no POSIX modes", e);
     }
   }
 
@@ -134,7 +200,19 @@ public final class FileLedger implements Ledger {
         return FileChannel.open(f, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
       }
     } catch (IOException e) {
-      throw new LedgerException("cannot open ledger lock file " + f + ": " + e.getMessage(), e);
+      throw new LedgerException("cannot open ledger lock file " + f + ": " + IoErrors.reason(e), e);
+    }
+  }
+
+  /** The lock file opened for a shared lock, or null when no writer ever made one. */
+  private FileChannel openLockFileToRead() {
+    Path f = dir.resolve(LOCK);
+    try {
+      return FileChannel.open(f, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      return null;
+    } catch (IOException e) {
+      throw new LedgerException("cannot open ledger lock file " + f + ": " + IoErrors.reason(e), e);
     }
   }
 
@@ -143,14 +221,14 @@ public final class FileLedger implements Ledger {
     long backoff = TimeUnit.MILLISECONDS.toNanos(1);
     while (true) {
       try {
-        FileLock l = channel.tryLock();
+        FileLock l = channel.tryLock(0L, Long.MAX_VALUE, access != Access.WRITE);
         if (l != null) {
           return l;
         }
       } catch (OverlappingFileLockException e) {
         // another FileLedger of this JVM holds it: as busy as another process holding it
       } catch (IOException e) {
-        throw new LedgerException("cannot lock " + dir.resolve(LOCK) + ": " + e.getMessage(), e);
+        throw new LedgerException("cannot lock " + dir.resolve(LOCK) + ": " + IoErrors.reason(e), e);
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
@@ -182,28 +260,27 @@ public final class FileLedger implements Ledger {
         syncDirectory();
       }
     } catch (IOException e) {
-      throw new LedgerException("cannot remove a leftover temporary file in " + dir + ": " + e.getMessage(), e);
+      throw new LedgerException("cannot remove a leftover temporary file in " + dir + ": " + IoErrors.reason(e), e);
     }
   }
 
   private LedgerState read() {
     Path f = dir.resolve(FILE);
     try {
-      if (!Files.exists(f, LinkOption.NOFOLLOW_LINKS)) {
-        return LedgerState.empty();
-      }
-      if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+      // only "no such file" is a fresh ledger: Files.exists would say false on EACCES too
+      BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (!a.isRegularFile()) {
         throw new InvalidInputException("ledger " + f + " is not a regular file (the file was left as it is)");
       }
-      if (Files.size(f) > MAX_BYTES) {
+      if (a.size() > MAX_BYTES) {
         throw new InvalidInputException("ledger " + f + " is larger than " + MAX_BYTES
             + " bytes (the file was left as it is; fix it or move it aside)");
       }
       return LedgerCodec.decode(f.toString(), Files.readAllBytes(f));
     } catch (NoSuchFileException e) {
-      return LedgerState.empty(); // removed between the check and the read: a fresh ledger
+      return LedgerState.empty();
     } catch (IOException e) {
-      throw new LedgerException("cannot read ledger " + f + ": " + e.getMessage(), e);
+      throw new LedgerException("cannot read ledger " + f + ": " + IoErrors.reason(e), e);
     }
   }
 
@@ -245,6 +322,9 @@ public final class FileLedger implements Ledger {
     @Override
     public void commit(LedgerState next) {
       checkOpen();
+      if (access != Access.WRITE) {
+        throw new IllegalStateException("this ledger session is read-only (" + access + ")");
+      }
       Objects.requireNonNull(next, "next");
       byte[] bytes = LedgerCodec.encode(next);
       Path target = dir.resolve(FILE);
@@ -266,7 +346,7 @@ public final class FileLedger implements Ledger {
       } catch (IOException e) {
         deleteQuietly(temp);
         throw new LedgerException("cannot write ledger " + target + " (it still holds the previous state): "
-            + e.getMessage(), e);
+            + IoErrors.reason(e), e);
       }
       state = next; // renamed: this is the state now, whatever the directory sync says
       observer.reached(WriteStep.RENAMED);
@@ -274,7 +354,7 @@ public final class FileLedger implements Ledger {
         syncDirectory();
       } catch (IOException e) {
         throw new LedgerException("ledger " + target + " was replaced but its directory could not be synced,"
-            + " so a power cut could undo it: " + e.getMessage(), e);
+            + " so a power cut could undo it: " + IoErrors.reason(e), e);
       }
       observer.reached(WriteStep.DIRECTORY_SYNCED);
     }
@@ -302,7 +382,9 @@ public final class FileLedger implements Ledger {
       }
       open = false;
       try {
-        lock.release();
+        if (lock != null) {
+          lock.release();
+        }
       } catch (IOException e) {
         // closing the channel below drops the lock anyway
       } finally {

@@ -11,7 +11,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.kvmsriov.config.InvalidInputException;
 import org.kvmsriov.config.Problem;
+import org.kvmsriov.io.InputFiles;
+import org.kvmsriov.io.IoErrors;
 import org.kvmsriov.model.MacAddress;
 import org.kvmsriov.model.OfedPort;
 import org.kvmsriov.model.PciAddress;
@@ -30,18 +33,24 @@ final class LegacyFiles {
   private static final Pattern EXPORT =
       Pattern.compile("\\s*(?:export\\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*?)\\s*");
 
+  /** The add-on's files are a few lines each; anything this large is not one of them. */
+  static final long MAX_BYTES = 1 << 20;
+
   private LegacyFiles() {}
 
   static List<String> lines(Path file, List<Problem> problems) {
     try {
-      String text = Files.readString(file, StandardCharsets.UTF_8);
+      String text = InputFiles.read(file, MAX_BYTES, "add-on file");
       List<String> lines = new ArrayList<>(List.of(text.split("\n", -1)));
       if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
         lines.remove(lines.size() - 1); // the final newline ends the last line; it is not a line
       }
       return lines;
-    } catch (IOException | java.io.UncheckedIOException e) {
-      problems.add(new Problem(file.toString(), 0, 0, "cannot read: " + e.getMessage()));
+    } catch (IOException e) {
+      problems.add(new Problem(file.toString(), 0, 0, "cannot read: " + IoErrors.reason(e)));
+      return List.of();
+    } catch (InvalidInputException e) {
+      problems.add(new Problem(file.toString(), 0, 0, e.getMessage()));
       return List.of();
     }
   }

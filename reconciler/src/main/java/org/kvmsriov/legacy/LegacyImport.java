@@ -174,7 +174,7 @@ public final class LegacyImport {
     try (Stream<Path> s = Files.list(dir)) {
       return s.sorted().toList();
     } catch (IOException e) {
-      problems.add(new Problem(dir.toString(), 0, 0, "cannot list directory: " + e.getMessage()));
+      problems.add(new Problem(dir.toString(), 0, 0, "cannot list directory: " + org.kvmsriov.io.IoErrors.reason(e)));
       return List.of();
     }
   }

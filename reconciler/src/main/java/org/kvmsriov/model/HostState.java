@@ -11,15 +11,28 @@ import java.util.Optional;
  * @param driver settings the add-on kept in {@code kvmrc}
  * @param reconcile reconciler timings
  * @param pfs the physical functions, in file order
+ * @param subnetManagers the subnet managers PFs name, in file order
  */
-public record HostState(
-    Optional<String> libvirtUri, DriverSettings driver, ReconcileSettings reconcile, List<PfSpec> pfs) {
+public record HostState(Optional<String> libvirtUri, DriverSettings driver, ReconcileSettings reconcile,
+    List<PfSpec> pfs, List<SubnetManagerSpec> subnetManagers) {
 
   public static final int VERSION = 1;
   public static final String DEFAULT_LIBVIRT_URI = "qemu:///system";
 
   public HostState {
     pfs = List.copyOf(pfs);
+    subnetManagers = List.copyOf(subnetManagers);
+  }
+
+  /** A host without subnet managers. */
+  public HostState(Optional<String> libvirtUri, DriverSettings driver, ReconcileSettings reconcile,
+      List<PfSpec> pfs) {
+    this(libvirtUri, driver, reconcile, pfs, List.of());
+  }
+
+  /** The subnet manager {@code pf} names, if any. */
+  public Optional<SubnetManagerSpec> subnetManager(PfSpec pf) {
+    return pf.subnetManager().flatMap(n -> subnetManagers.stream().filter(s -> s.name().equals(n)).findFirst());
   }
 
   public Optional<PfSpec> pf(PfName name) {

@@ -40,6 +40,11 @@ public record Pkey(int value) {
     return (value & 0x8000) != 0;
   }
 
+  /** The same partition's key with the membership bit cleared: how subnet managers name it. */
+  public Pkey withoutMembership() {
+    return new Pkey(partition());
+  }
+
   @Override
   public String toString() {
     return String.format("0x%04x", value);

@@ -20,6 +20,14 @@ public record VfInfo(PfName pf, int index, PciAddress address, OptionalInt numaN
   /** The driver libvirt binds a VF to when it passes it into a VM. */
   public static final String VFIO_DRIVER = "vfio-pci";
 
+  /**
+   * Drivers whose whole purpose is to hand a device to someone other than the host kernel or
+   * libvirt: a VF bound to one is reserved ({@code pci-stub}) or in use by a user-space program
+   * on the host (DPDK's {@code uio_pci_generic}, {@code igb_uio}), and is never taken for a VM.
+   */
+  public static final java.util.Set<String> FOREIGN_DRIVERS = java.util.Set.of("pci-stub", "uio_pci_generic",
+      "igb_uio");
+
   public VfInfo {
     Objects.requireNonNull(pf, "pf");
     Objects.requireNonNull(address, "address");

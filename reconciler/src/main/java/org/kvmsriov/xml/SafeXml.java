@@ -28,7 +28,12 @@ import org.xml.sax.SAXParseException;
 public final class SafeXml {
 
   /** Bigger than any domain or VM template OpenNebula writes. */
-  static final int MAX_CHARS = 4 << 20;
+  public static final int MAX_CHARS = 4 << 20;
+  /**
+   * Deeper than any domain XML or VM template (libvirt's deepest is about 8, metadata included):
+   * a document nested deeper is hostile, and code that walks it recursively would overflow.
+   */
+  public static final int MAX_DEPTH = 100;
 
   private SafeXml() {}
 
@@ -45,6 +50,7 @@ public final class SafeXml {
     f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
     f.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
     f.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
+    f.setAttribute("jdk.xml.maxElementDepth", MAX_DEPTH);
     DocumentBuilder b = f.newDocumentBuilder();
     b.setErrorHandler(new ErrorHandler() {
       @Override
@@ -83,10 +89,15 @@ public final class SafeXml {
         throw new InvalidInputException(what + " declares a DOCTYPE; refused (entities could read"
             + " local files)");
       }
+      if (msg.contains("maxElementDepth")) {
+        throw new InvalidInputException(what + " is nested deeper than " + MAX_DEPTH + " elements; refused");
+      }
       throw new InvalidInputException(what + " is not well-formed XML (line " + e.getLineNumber()
           + ", column " + e.getColumnNumber() + "): " + msg);
-    } catch (SAXException | IOException | ParserConfigurationException e) {
+    } catch (SAXException | IOException e) {
       throw new InvalidInputException(what + " cannot be parsed: " + e.getMessage());
+    } catch (ParserConfigurationException e) {
+      throw new IllegalStateException("this JDK's XML parser cannot be made safe: " + e.getMessage(), e);
     }
   }
 

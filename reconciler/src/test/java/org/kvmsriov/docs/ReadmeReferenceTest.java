@@ -45,7 +45,7 @@ class ReadmeReferenceTest {
     }
     JsonNode extra = node.path("additionalProperties");
     if (extra.isObject()) {
-      walk(root, extra, prefix + "<pf>.", out);
+      walk(root, extra, prefix + (prefix.equals("pfs.") ? "<pf>." : "<name>."), out);
     }
   }
 }

@@ -21,9 +21,8 @@ import org.kvmsriov.testsupport.CliRun;
  */
 class DriverCommandTest extends DriverWorldTest {
 
-  @Override
-  String hostYaml() {
-    return """
+  /** ib0 maps the ConnectX-3's first two VFs; enp3s0f0's VFs are discovered. */
+  static final String HOST_YAML = """
         driver: {dummy_bridge: br-dummy, mac_prefix: "aa"}
         pfs:
           ib0:
@@ -34,6 +33,10 @@ class DriverCommandTest extends DriverWorldTest {
             mode: generic
             discover: true
         """;
+
+  @Override
+  String hostYaml() {
+    return HOST_YAML;
   }
 
   static String deployment(int vmId, String... bridges) {

@@ -27,6 +27,8 @@ import org.kvmsriov.testsupport.Cli;
 import org.kvmsriov.testsupport.CliRun;
 import org.kvmsriov.testsupport.ShmTempDir;
 import org.kvmsriov.testsupport.SysfsHosts;
+import org.kvmsriov.port.DriverException;
+import org.kvmsriov.port.RemoteDriver;
 
 /**
  * migrate of a VM holding VFs: the destination (its own ledger, reached through the driver's own

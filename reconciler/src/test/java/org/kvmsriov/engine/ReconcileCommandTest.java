@@ -109,6 +109,7 @@ class ReconcileCommandTest {
         "--sysfs-root", ROOT.resolve("examples/demo-sysfs").toString(),
         "--libvirt-uri", "test://" + ROOT.resolve("examples/demo/libvirt-node.xml"), "kvm", "0", "node01");
     assertThat(r.exitCode()).isZero();
-    assertThat(r.out()).isEqualTo("SRIOV_FREE_VFS_ENP131S0F0=3\nSRIOV_TOTAL_VFS_ENP131S0F0=4\n");
+    assertThat(r.out()).isEqualTo("SRIOV_FREE_VFS_ENP131S0F0=3\nSRIOV_TOTAL_VFS_ENP131S0F0=4\n"
+        + "SRIOV_MISSING_VFS_ENP131S0F0=0\nSRIOV_VF_PROBLEMS_ENP131S0F0=\"\"\n");
   }
 }

@@ -28,7 +28,7 @@ class VfUsageReportTest {
   void aLeaseNamingTheDomainByUuidMatchesItsHolder() {
     DomainInfo d = domain("one-42", DomainState.RUNNING, "0000:07:00.1");
     LedgerState st = LedgerState.empty().with(attached("ib0", 0, "0000:07:00.1", d.uuid().toString()));
-    VfUsageReport r = VfUsageReport.of(pfs, Map.of(ib0, vfs), st, Optional.of(List.of(d)));
+    VfUsageReport r = VfUsageReport.of(pfs, Map.of(ib0, vfs), Map.of(), st, Optional.of(List.of(d)));
     assertThat(r.pfs().get(0).drift()).isEmpty();
     assertThat(r.pfs().get(0).vfs().get(0).heldBy()).containsExactly("one-42");
     assertThat(r.pfs().get(0).free()).isEqualTo(1);
@@ -37,7 +37,7 @@ class VfUsageReportTest {
   @Test
   void aVfInTwoRunningDomainsIsDrift() {
     LedgerState st = LedgerState.empty().with(attached("ib0", 1, "0000:07:00.2", "one-1"));
-    VfUsageReport r = VfUsageReport.of(pfs, Map.of(ib0, vfs), st, Optional.of(List.of(
+    VfUsageReport r = VfUsageReport.of(pfs, Map.of(ib0, vfs), Map.of(), st, Optional.of(List.of(
         domain("one-1", DomainState.RUNNING, "0000:07:00.2"), domain("one-2", DomainState.BLOCKED, "0000:07:00.2"))));
     assertThat(r.pfs().get(0).drift()).extracting(VfUsageReport.Drift::message)
         .containsExactly("VF 1 (0000:07:00.2) is leased to one-1 but running domains one-1, one-2 hold it");
@@ -46,7 +46,7 @@ class VfUsageReportTest {
   @Test
   void withoutLibvirtThereIsNoDriftAndNoHolder() {
     LedgerState st = LedgerState.empty().with(attached("ib0", 0, "0000:07:00.1", "one-1"));
-    VfUsageReport r = VfUsageReport.of(pfs, Map.of(ib0, vfs), st, Optional.empty());
+    VfUsageReport r = VfUsageReport.of(pfs, Map.of(ib0, vfs), Map.of(), st, Optional.empty());
     assertThat(r.libvirtSeen()).isFalse();
     assertThat(r.pfs().get(0).drift()).isEmpty();
     assertThat(r.pfs().get(0).leased()).isEqualTo(1);
@@ -56,8 +56,18 @@ class VfUsageReportTest {
   @Test
   void aLeaseWhoseIndexDisagreesWithTheMapIsStray() {
     LedgerState st = LedgerState.empty().with(attached("ib0", 5, "0000:07:00.1", "one-1"));
-    VfUsageReport r = VfUsageReport.of(pfs, Map.of(ib0, vfs), st, Optional.of(List.of()));
+    VfUsageReport r = VfUsageReport.of(pfs, Map.of(ib0, vfs), Map.of(), st, Optional.of(List.of()));
     assertThat(r.strayLeases()).hasSize(1);
     assertThat(r.pfs().get(0).leased()).isZero();
+    assertThat(r.pfs().get(0).free()).as("a deploy would not take a VF any lease names").isEqualTo(1);
+  }
+
+  @Test
+  void aMissingVfIsNeitherFreeNorLeased() {
+    VfUsageReport r = VfUsageReport.of(pfs, Map.of(ib0, vfs), Map.of(vfs.get(1), "is not present"),
+        LedgerState.empty(), Optional.of(List.of()));
+    assertThat(r.pfs().get(0).free()).isEqualTo(1);
+    assertThat(r.pfs().get(0).missing()).isEqualTo(1);
+    assertThat(r.pfs().get(0).vfs().get(1).missing()).contains("is not present");
   }
 }

@@ -61,6 +61,37 @@ class FileLedgerTest {
   }
 
   @Test
+  void aReportOfAMissingDirectoryFailsInsteadOfReadingNoLeases() {
+    Path dir = tmp.resolve("none");
+    FileLedger report = new FileLedger(dir, FileLedger.Access.REPORT);
+    assertThatThrownBy(report::snapshot).isInstanceOf(LedgerException.class)
+        .hasMessageStartingWith("ledger directory " + dir + " does not exist");
+    assertThatThrownBy(() -> report.open(Duration.ofSeconds(1))).isInstanceOf(LedgerException.class);
+    assertThat(dir).doesNotExist();
+  }
+
+  @Test
+  void aDryRunSessionReadsUnderASharedLockAndCannotCommit() throws Exception {
+    try (LedgerSession w = new FileLedger(tmp).open(Duration.ofSeconds(5))) {
+      w.commit(w.state().with(a));
+      FileLedger dry = new FileLedger(tmp, FileLedger.Access.DRY_RUN);
+      assertThatThrownBy(() -> dry.open(Duration.ofMillis(200))).isInstanceOf(LedgerException.class)
+          .hasMessageStartingWith("ledger is locked by another kvm-sriov process");
+    }
+    byte[] before = Files.readAllBytes(tmp.resolve(FileLedger.FILE));
+    try (LedgerSession s = new FileLedger(tmp, FileLedger.Access.DRY_RUN).open(Duration.ofSeconds(5))) {
+      assertThat(s.state().leases()).hasSize(1);
+      assertThatThrownBy(() -> s.commit(LedgerState.empty())).isInstanceOf(IllegalStateException.class);
+    }
+    assertThat(Files.readAllBytes(tmp.resolve(FileLedger.FILE))).isEqualTo(before);
+    Path none = tmp.resolve("none");
+    try (LedgerSession s = new FileLedger(none, FileLedger.Access.DRY_RUN).open(Duration.ofSeconds(5))) {
+      assertThat(s.state()).isEqualTo(LedgerState.empty());
+    }
+    assertThat(none).doesNotExist();
+  }
+
+  @Test
   void anUnparsableLedgerIsRefusedAndKeptByteForByte() throws Exception {
     Path file = tmp.resolve(FileLedger.FILE);
     byte[] damaged = "{\"version\": 1, \"leases\": [ {\"pf\": \"ib0\"".getBytes(StandardCharsets.UTF_8);

@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kvmsriov.adapters.sysfs.SysfsFabric;
@@ -26,7 +23,7 @@ class DemoSysfsTreeTest {
   void checkedInTreeIsTheGeneratedOne() throws IOException {
     DemoSysfsTree.build(fresh);
     // Empty directories are not kept by git, so files and links are compared.
-    assertThat(snapshot(DEMO)).as("run examples/regenerate-demo-sysfs").isEqualTo(snapshot(fresh));
+    assertThat(TreeSnapshot.files(DEMO)).as("run examples/regenerate-demo-sysfs").isEqualTo(TreeSnapshot.files(fresh));
   }
 
   @Test
@@ -39,20 +36,5 @@ class DemoSysfsTreeTest {
     assertThat(f.guidProgrammer(new PfName("ib1"), new IbPort("mlx4_0", 2)).kind())
         .isEqualTo(GuidInterface.MLX4_ALIAS_GUID);
     assertThat(f.numaNodes()).hasSize(2);
-  }
-
-  private static Map<String, String> snapshot(Path root) throws IOException {
-    Map<String, String> out = new TreeMap<>();
-    try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : s.toList()) {
-        String rel = root.relativize(p).toString();
-        if (Files.isSymbolicLink(p)) {
-          out.put(rel, "-> " + Files.readSymbolicLink(p));
-        } else if (Files.isRegularFile(p)) {
-          out.put(rel, Files.readString(p));
-        }
-      }
-    }
-    return out;
   }
 }

@@ -9,14 +9,16 @@ import java.util.ArrayList;
 import java.util.List;
 import org.kvmsriov.cli.HypervisorConnector;
 import org.kvmsriov.ledger.FileLedger;
+import org.kvmsriov.model.PciAddress;
 import org.kvmsriov.port.DomainInfo;
 import org.kvmsriov.port.Lease;
 import org.kvmsriov.port.LedgerSession;
 import org.kvmsriov.port.LedgerState;
 
 /**
- * A host for CLI tests: host.yaml with a listed PF (ib0, 4 VFs) and a discovered one (enp8s0f0,
- * 3 VFs, in a sysfs tree laid out as the kernel does), a ledger directory, and libvirt's domains.
+ * A host for CLI tests: host.yaml with a listed PF (ib0, a ConnectX-3 with 4 VFs) and a discovered
+ * one (enp8s0f0, 3 VFs), both in a sysfs tree laid out as the kernel does, a ledger directory, and
+ * libvirt's domains.
  */
 public final class LedgerWorld {
 
@@ -45,17 +47,19 @@ public final class LedgerWorld {
     state = Files.writeString(root.resolve("host.yaml"), HOST_YAML);
     sysfs = Files.createDirectories(root.resolve("sysfs"));
     ledgerDir = root.resolve("ledger");
-    Path pci = Files.createDirectories(sysfs.resolve("sys/devices/pci0000:00"));
-    Path pf = Files.createDirectories(pci.resolve("0000:08:00.0/net/enp8s0f0"));
-    Files.createSymbolicLink(pf.resolve("device"), Path.of("../../../0000:08:00.0"));
+    SysfsTree t = SysfsTree.at(sysfs);
+    Mlx4Hca.build(t, "0000:00:03.0", PciAddress.parse("0000:07:00.0"), List.of("ib0"), 4, 0, 16, 32);
+    PciAddress pfAddress = PciAddress.parse("0000:08:00.0");
+    String pf = t.pciDevice(BRIDGE, pfAddress, "0x8086", "0x10fb", "0x020000", 0);
+    t.bind(pf, "ixgbe").netdev(pf, "enp8s0f0", 1, "90:e2:ba:00:08:00", 0);
     for (int i = 0; i < 3; i++) {
-      Files.createDirectories(pci.resolve("0000:08:00." + (i + 1)));
-      Files.createSymbolicLink(pci.resolve("0000:08:00.0/virtfn" + i), Path.of("../0000:08:00." + (i + 1)));
+      String vf = t.pciDevice(BRIDGE, SysfsTree.vfAddress(pfAddress, 1, 1, i), "0x8086", "0x10ed", "0x020000", 0);
+      t.linkTo(pf + "/virtfn" + i, vf).linkTo(vf + "/physfn", pf);
     }
-    Files.createDirectories(sysfs.resolve("sys/class/net"));
-    Files.createSymbolicLink(sysfs.resolve("sys/class/net/enp8s0f0"),
-        Path.of("../../devices/pci0000:00/0000:08:00.0/net/enp8s0f0"));
   }
+
+  /** The root port the generic PF sits behind. */
+  static final String BRIDGE = "0000:00:01.0";
 
   /** Commits these leases as the ledger's state. */
   public LedgerWorld leases(Lease... leases) {

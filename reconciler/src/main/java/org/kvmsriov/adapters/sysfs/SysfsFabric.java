@@ -118,6 +118,11 @@ public final class SysfsFabric implements Fabric, InfinibandFabric {
     return List.copyOf(out);
   }
 
+  /** Whether PCI device {@code a} is present. */
+  public boolean exists(PciAddress a) {
+    return Files.isDirectory(pciDir(a));
+  }
+
   @Override
   public Optional<PciAddress> physfn(PciAddress device) {
     Path physfn = existingPciDir(device).resolve("physfn");

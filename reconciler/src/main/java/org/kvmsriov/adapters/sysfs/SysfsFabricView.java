@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import org.kvmsriov.engine.FabricView;
+import org.kvmsriov.port.FabricView;
 import org.kvmsriov.model.Guid;
 import org.kvmsriov.model.Mode;
 import org.kvmsriov.model.PciAddress;
@@ -35,6 +35,23 @@ public final class SysfsFabricView implements FabricView {
       return listed.addresses();
     }
     return fabric.vfs(pf.name(), pfAddress(pf)).stream().map(VfInfo::address).toList();
+  }
+
+  @Override
+  public Optional<String> unusable(PfSpec pf, PciAddress vf) {
+    if (!fabric.exists(vf)) {
+      return Optional.of("is not present (no sys/bus/pci/devices/" + vf + ")");
+    }
+    Optional<PciAddress> physfn = fabric.physfn(vf);
+    if (physfn.isEmpty()) {
+      return Optional.of("is not a VF (it has no physfn)");
+    }
+    PciAddress own = pfAddress(pf);
+    if (!physfn.get().equals(own)) {
+      return Optional.of("is a VF of " + physfn.get() + ", not of " + pf.name() + " (" + own + ")");
+    }
+    return fabric.driver(vf).filter(VfInfo.FOREIGN_DRIVERS::contains)
+        .map(d -> "is bound to " + d + ", which hands it to another user than libvirt");
   }
 
   @Override
