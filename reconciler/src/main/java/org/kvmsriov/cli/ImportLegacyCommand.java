@@ -25,8 +25,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "import-legacy", mixinStandardHelpOptions = true,
     modelTransformer = GlobalOptions.LedgerOnly.class,
     header = "Turn the OpenNebula SR-IOV add-on's vf_maps/, kvmrc and lock folder into host.yaml.",
-    description = {"Prints an equivalent host.yaml on stdout. Every line the add-on's files hold is",
-        "checked; a bad one is reported as FILE:LINE:COL and nothing is printed (exit 2).",
+    description = {"Prints an equivalent host.yaml on stdout (or writes it to --output). Every line the",
+        "add-on's files hold is checked; a bad one is reported as FILE:LINE:COL and nothing is",
+        "printed or written (exit 2).",
         "With --adopt, the lock folder's VFs also become leases in the ledger",
         "(--ledger-dir): reserved, holder unidentified until the reconciler finds the",
         "domain holding each VF. Refused (exit 1, nothing adopted) when the ledger",
@@ -50,6 +51,11 @@ final class ImportLegacyCommand implements Callable<Integer> {
   @Option(names = "--mode", paramLabel = "MODE",
       description = "Mode for every PF instead of kvmrc's DRIVER_MODE: generic, mlnx_ofed2, ethernet.")
   String mode;
+
+  @Option(names = "--output", paramLabel = "FILE",
+      description = "Write host.yaml to FILE instead of stdout: replaced atomically once the import"
+          + " succeeded (the old file keeps its mode), left as it was when it fails.")
+  Path output;
 
   @Option(names = "--adopt",
       description = "Also turn the lock folder's VFs into leases in the ledger (needs --lock-dir).")
@@ -91,8 +97,13 @@ final class ImportLegacyCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("kvm-sriov: adopted " + r.locks().size() + " lease(s) from " + lockDir
           + " into " + global.ledgerDir().resolve(FileLedger.FILE));
     }
-    spec.commandLine().getOut().print(yaml);
-    spec.commandLine().getOut().flush();
+    if (output != null) {
+      OutputFile.replace(output, yaml, "host.yaml");
+      spec.commandLine().getErr().println("kvm-sriov: wrote " + output);
+    } else {
+      spec.commandLine().getOut().print(yaml);
+      spec.commandLine().getOut().flush();
+    }
     return 0;
   }
 }

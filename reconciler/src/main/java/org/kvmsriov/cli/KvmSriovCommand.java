@@ -1,5 +1,6 @@
 package org.kvmsriov.cli;
 
+import org.kvmsriov.actions.Failure;
 import java.io.PrintWriter;
 import org.kvmsriov.config.InvalidInputException;
 import picocli.CommandLine;
@@ -69,6 +70,11 @@ public final class KvmSriovCommand implements java.util.concurrent.Callable<Inte
     // a usage error (picocli's ParameterException) is bad input too: exit 2, as the contract says
     cl.setExitCodeExceptionMapper(e ->
         e instanceof InvalidInputException || e instanceof CommandLine.ParameterException ? 2 : 1);
+    // OpenNebula's argv follows the action: a "-h" or "--state" there is an argument, not an option
+    for (String step : new String[] {"driver", "vnm"}) {
+      cl.getSubcommands().get(step).setStopAtPositional(true);
+    }
+    cl.setParameterExceptionHandler(KvmSriovCommand::badUsage);
     return cl;
   }
 
@@ -84,9 +90,28 @@ public final class KvmSriovCommand implements java.util.concurrent.Callable<Inte
       return 2;
     }
     err.println("kvm-sriov: " + Failure.message(e));
-    Failure.traceIfAsked(e, err);
+    Failure.traceIfAsked(e, err, System.getenv());
     err.flush();
     return 1;
+  }
+
+  /**
+   * Bad usage exits 2 with picocli's message and the usage; for driver and vnm, whose stderr
+   * OpenNebula shows, only the message, framed.
+   */
+  private static int badUsage(CommandLine.ParameterException e, String[] args) {
+    CommandLine c = e.getCommandLine();
+    PrintWriter err = c.getErr();
+    if (c.getCommand() instanceof DriverCommand || c.getCommand() instanceof VnmCommand) {
+      ErrorFrame.print(err, c.getCommandName() + ": " + e.getMessage());
+      return 2;
+    }
+    err.println(e.getMessage());
+    if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
+      c.usage(err);
+    }
+    err.flush();
+    return 2;
   }
 
   /** The command line of the subcommand that ran (its stderr is the one a test or caller set). */

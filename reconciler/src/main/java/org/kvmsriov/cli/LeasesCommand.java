@@ -11,6 +11,7 @@ import org.kvmsriov.config.InvalidInputException;
 import org.kvmsriov.ledger.FileLedger;
 import org.kvmsriov.ledger.LedgerCodec;
 import org.kvmsriov.model.Guid;
+import org.kvmsriov.model.HostState;
 import org.kvmsriov.model.PciAddress;
 import org.kvmsriov.model.PfName;
 import org.kvmsriov.port.DomainInfo;
@@ -31,6 +32,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
+import org.kvmsriov.app.HypervisorConnector;
 
 /** {@code kvm-sriov leases list|release}: the ledger, for operators. */
 @Command(name = "leases", mixinStandardHelpOptions = true,
@@ -171,6 +173,7 @@ final class LeasesCommand implements Callable<Integer> {
       if (waitSeconds < 1 || waitSeconds > 3600) {
         throw new InvalidInputException("leases release: --wait " + waitSeconds + " is not 1..3600 seconds");
       }
+      refuseUndeclared(pf, vf);
       PrintWriter err = spec.commandLine().getErr();
       try (LedgerSession s = new FileLedger(global.ledgerDir()).open(Duration.ofSeconds(waitSeconds))) {
         LedgerState st = s.state();
@@ -214,6 +217,29 @@ final class LeasesCommand implements Callable<Integer> {
         spec.commandLine().getOut().println("released " + what);
         return 0;
       }
+    }
+
+    /**
+     * A PF host.yaml does not declare and no lease names is a typo: refused before the ledger is
+     * opened. A stray lease of a PF removed from host.yaml can still be released (and a broken
+     * host.yaml does not stand in the way of this escape hatch).
+     */
+    private void refuseUndeclared(PfName pf, VfArg vf) {
+      HostState host;
+      try {
+        host = HostStateLoader.load(global.state());
+      } catch (InvalidInputException e) {
+        return;
+      }
+      LedgerState st = new FileLedger(global.ledgerDir()).snapshot();
+      if (host.pf(pf).isPresent() || !st.leasesOf(pf).isEmpty()) {
+        return;
+      }
+      String elsewhere = vf.address().flatMap(st::leaseOfVf)
+          .map(l -> " (VF " + l.vf() + " is leased under " + l.pf() + ")").orElse("");
+      throw new InvalidInputException("leases release: PF '" + pf + "' is not declared in " + global.state()
+          + " (it declares " + String.join(", ", host.pfs().stream().map(p -> p.name().value()).toList())
+          + ") and no lease names it" + elsewhere + "; nothing released");
     }
 
     private String libvirtUri() {

@@ -6,8 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -15,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.kvmsriov.engine.Outcome;
 import org.kvmsriov.engine.PassResult;
+import org.kvmsriov.io.AtomicFiles;
 import org.kvmsriov.lease.VfUsageReport;
 import org.kvmsriov.model.PfName;
 import org.kvmsriov.plan.Action;
@@ -181,24 +180,10 @@ final class Metrics {
   }
 
   /**
-   * Replaces the file atomically (a temporary file in the same directory, then rename), so the
-   * collector never reads half a file; 0644, as node_exporter runs as another user.
+   * Replaced atomically, so the collector never reads half a file; always 0644 (node_exporter
+   * runs as another user), even over a file an older version left 0600.
    */
   private void write(String text) {
-    Path dir = file.toAbsolutePath().getParent();
-    try {
-      Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp",
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
-      try {
-        // createTempFile's mode is cut by the umask; the file must be world-readable whatever it is
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write metrics to " + file + ": " + e.getMessage(), e);
-    }
+    OutputFile.replace(file, text, "metrics", AtomicFiles.READABLE);
   }
 }

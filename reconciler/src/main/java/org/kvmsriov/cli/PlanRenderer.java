@@ -68,6 +68,20 @@ final class PlanRenderer {
     out.println(JSON.writeValueAsString(root));
   }
 
+  /**
+   * The JSON of a pass that could not run (libvirt down, host.yaml refused, the ledger locked):
+   * the same object, no actions, and the error, so a script reading stdout sees why.
+   */
+  static void jsonFailure(PrintWriter out, boolean dryRun, String error) {
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("converged", null);
+    root.put("dry_run", dryRun);
+    root.put("actions", List.of());
+    root.put("error", error);
+    out.println(JSON.writeValueAsString(root));
+    out.flush();
+  }
+
   /** snake_case action kinds for JSON: release_stale_lease, report, ... */
   static String kind(Action a) {
     return a.accept(new Action.Visitor<String>() {
@@ -89,6 +103,16 @@ final class PlanRenderer {
       @Override
       public String reattach(Action.ReattachVf x) {
         return "reattach_vf";
+      }
+
+      @Override
+      public String attach(Action.AttachVf x) {
+        return "attach_vf";
+      }
+
+      @Override
+      public String detach(Action.DetachVf x) {
+        return "detach_vf";
       }
 
       @Override

@@ -11,6 +11,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.kvmsriov.app.HypervisorConnector;
+import org.kvmsriov.actions.Failure;
 
 @Command(name = "reconcile", mixinStandardHelpOptions = true,
     header = "Compare host.yaml and the ledger with libvirt and sysfs, and heal the difference.",
@@ -50,6 +52,18 @@ final class ReconcileCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Optional<Metrics> metrics = Optional.ofNullable(metricsFile).filter(f -> !dryRun).map(Metrics::at);
+    try {
+      return pass(metrics);
+    } catch (RuntimeException e) {
+      metrics.ifPresent(m -> m.failed(clock.instant()));
+      if (json) {
+        PlanRenderer.jsonFailure(spec.commandLine().getOut(), dryRun, Failure.message(e));
+      }
+      throw e; // the message on stderr and the exit code, as without --json
+    }
+  }
+
+  private int pass(Optional<Metrics> metrics) {
     try (EngineSession s = EngineSession.open(global, connector, clock,
         dryRun ? FileLedger.Access.DRY_RUN : FileLedger.Access.WRITE)) {
       PassResult r = s.engine().reconcile(Optional.ofNullable(domain), dryRun);
@@ -61,9 +75,6 @@ final class ReconcileCommand implements Callable<Integer> {
       spec.commandLine().getOut().flush();
       metrics.ifPresent(m -> m.passed(s, r, clock.instant()));
       return r.failed() ? 1 : 0;
-    } catch (RuntimeException e) {
-      metrics.ifPresent(m -> m.failed(clock.instant()));
-      throw e;
     }
   }
 }

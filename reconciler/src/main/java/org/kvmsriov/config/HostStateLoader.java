@@ -51,6 +51,8 @@ public final class HostStateLoader {
   static String read(Path file) {
     try {
       return InputFiles.read(file, MAX_BYTES, "host.yaml");
+    } catch (InputFiles.Refused e) {
+      throw new InvalidInputException(List.of(new Problem(file.toString(), 0, 0, e.reason())));
     } catch (NoSuchFileException e) {
       throw new InvalidInputException(List.of(new Problem(file.toString(), 0, 0, "no such file")));
     } catch (IOException e) {
@@ -69,7 +71,7 @@ public final class HostStateLoader {
       int line = l == null ? 0 : Math.max(1, l.getLineNr());
       int col = l == null ? 0 : Math.max(1, l.getColumnNr());
       throw new InvalidInputException(List.of(new Problem(file, line, col,
-          "YAML syntax error: " + condense(e.getOriginalMessage()))));
+          "YAML syntax error: " + condense(ParserMessages.plain(e.getOriginalMessage())))));
     }
     if (tree == null || tree.isMissingNode() || tree.isNull()) {
       throw new InvalidInputException(List.of(new Problem(file, 1, 1, "the file is empty")));

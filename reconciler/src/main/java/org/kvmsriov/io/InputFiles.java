@@ -21,21 +21,35 @@ public final class InputFiles {
 
   private InputFiles() {}
 
+  /** A file refused before or while reading it; {@link #reason()} says why without the path. */
+  public static final class Refused extends InvalidInputException {
+    private final String reason;
+
+    Refused(String what, Path file, String reason) {
+      super(what + " " + file + " " + reason);
+      this.reason = reason;
+    }
+
+    /** {@code is a directory, not a regular file; refused before reading it}, … */
+    public String reason() {
+      return reason;
+    }
+  }
+
   /**
    * The file's text, UTF-8.
    *
    * @param what names the input in messages ("host.yaml", "VM template")
    * @throws java.nio.file.NoSuchFileException when there is no such file (callers decide what
    *     absence means)
-   * @throws InvalidInputException when it is not a regular file, is larger than {@code maxBytes}
-   *     or is not UTF-8 text
+   * @throws Refused when it is not a regular file, is larger than {@code maxBytes} or is not
+   *     UTF-8 text
    * @throws IOException when it cannot be read
    */
   public static String read(Path file, long maxBytes, String what) throws IOException {
     BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
     if (!a.isRegularFile()) {
-      throw new InvalidInputException(what + " " + file + " is " + kind(a) + ", not a regular file; refused"
-          + " before reading it");
+      throw new Refused(what, file, "is " + kind(a) + ", not a regular file; refused before reading it");
     }
     if (a.size() > maxBytes) {
       throw tooLarge(file, maxBytes, what);
@@ -51,12 +65,12 @@ public final class InputFiles {
       return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
     } catch (CharacterCodingException e) {
-      throw new InvalidInputException(what + " " + file + " is not UTF-8 text");
+      throw new Refused(what, file, "is not UTF-8 text");
     }
   }
 
-  private static InvalidInputException tooLarge(Path file, long maxBytes, String what) {
-    return new InvalidInputException(what + " " + file + " is larger than " + maxBytes + " bytes; refused");
+  private static Refused tooLarge(Path file, long maxBytes, String what) {
+    return new Refused(what, file, "is larger than " + maxBytes + " bytes; refused");
   }
 
   private static String kind(BasicFileAttributes a) {

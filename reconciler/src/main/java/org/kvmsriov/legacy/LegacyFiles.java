@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.kvmsriov.config.InvalidInputException;
 import org.kvmsriov.config.Problem;
 import org.kvmsriov.io.InputFiles;
 import org.kvmsriov.io.IoErrors;
@@ -49,8 +48,8 @@ final class LegacyFiles {
     } catch (IOException e) {
       problems.add(new Problem(file.toString(), 0, 0, "cannot read: " + IoErrors.reason(e)));
       return List.of();
-    } catch (InvalidInputException e) {
-      problems.add(new Problem(file.toString(), 0, 0, e.getMessage()));
+    } catch (InputFiles.Refused e) {
+      problems.add(new Problem(file.toString(), 0, 0, e.reason()));
       return List.of();
     }
   }

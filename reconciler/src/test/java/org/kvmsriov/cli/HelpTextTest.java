@@ -90,7 +90,7 @@ class HelpTextTest {
   @Test
   void vnmHelpListsEveryStepItAccepts() {
     String help = kvmSriov("vnm", "--help").out().replaceAll("\\s+", " ");
-    assertThat(VnmCommand.STEPS).allMatch(step -> help.contains(" " + step + ",") || help.contains(" " + step + "."));
+    assertThat(org.kvmsriov.actions.NetworkSteps.STEPS).allMatch(step -> help.contains(" " + step + ",") || help.contains(" " + step + "."));
   }
 
   @Test

@@ -25,6 +25,7 @@ import org.kvmsriov.testsupport.CliRun;
 import org.kvmsriov.testsupport.LedgerWorld;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import org.kvmsriov.app.HypervisorConnector;
 
 /** {@code kvm-sriov leases list|release}: operators' view of the ledger and their one way to change it. */
 class LeasesCommandTest {
@@ -178,8 +179,10 @@ class LeasesCommandTest {
         Arguments.of(new String[] {"ib0"}, 2, "Missing required options and parameters: '--reason=TEXT', 'VF'"),
         Arguments.of(new String[] {"ib0", "2", "--reason", "r"}, 1,
             "kvm-sriov: no lease for VF 2 of ib0; nothing released\n"),
-        Arguments.of(new String[] {"ib1", "0000:07:00.1", "--reason", "r"}, 1,
-            "kvm-sriov: no lease for VF 0000:07:00.1 of ib1 (it is leased under ib0); nothing released\n"));
+        Arguments.of(new String[] {"ib1", "0000:07:00.1", "--reason", "r"}, 2,
+            "leases release: PF 'ib1' is not declared in "),
+        Arguments.of(new String[] {"enp8s0f0", "0000:07:00.1", "--reason", "r"}, 1,
+            "kvm-sriov: no lease for VF 0000:07:00.1 of enp8s0f0 (it is leased under ib0); nothing released\n"));
   }
 
   @ParameterizedTest

@@ -13,6 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kvmsriov.app.HypervisorConnector;
 import org.kvmsriov.testsupport.Cli;
 import org.kvmsriov.testsupport.CliRun;
 

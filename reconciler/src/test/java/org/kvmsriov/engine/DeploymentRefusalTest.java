@@ -68,6 +68,14 @@ class DeploymentRefusalTest extends DriverWorldTest {
   }
 
   @Test
+  void aStoredTemplateThatIsNoRegularFileIsRefusedUnread() throws Exception {
+    Path fifo = Files.createDirectories(w.ledgerDir.resolve("templates")).resolve("10.xml");
+    assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+    assertThat(refused(10, DriverCommandTest.deployment(10, "sriov_ib0")).err()).contains("VM template " + fifo
+        + " is a device, FIFO or socket, not a regular file; refused before reading it\n");
+  }
+
+  @Test
   void twoNicsWithOneMacAreRefused() throws Exception {
     String xml = DriverCommandTest.deployment(7, "sriov_ib0", "br0").replace("02:00:0a:00:07:01", "02:00:0a:00:07:00");
     assertThat(refused(7, xml).err()).contains("deployment file refused: 2 NICs have MAC 02:00:0a:00:07:00\n");
@@ -78,6 +86,16 @@ class DeploymentRefusalTest extends DriverWorldTest {
     String xml = DriverCommandTest.deployment(8, "sriov_ib0").replace("</domain>",
         "<metadata>" + "<x>".repeat(200) + "</x>".repeat(200) + "</metadata></domain>");
     assertThat(refused(8, xml).err()).contains("deployment file is nested deeper than 100 elements; refused\n");
+  }
+
+  @Test
+  void aDocumentNested100000DeepIsOneFramedLineWithNothingChanged() throws Exception {
+    // the case: it used to overflow the stack after the VF was reserved and programmed
+    String xml = DriverCommandTest.deployment(10, "sriov_ib0").replace("</domain>",
+        "<metadata>" + "<x>".repeat(100_000) + "</x>".repeat(100_000) + "</metadata></domain>");
+    CliRun r = refused(10, xml);
+    assertThat(r.err().lines()).containsExactly("ERROR MESSAGE --8<------",
+        "deployment file is nested deeper than 100 elements; refused", "ERROR MESSAGE ------>8--");
   }
 
   @Test

@@ -13,33 +13,24 @@ import org.kvmsriov.port.Lease;
 import org.kvmsriov.port.LeaseState;
 import org.kvmsriov.port.PciHostdev;
 import org.kvmsriov.testsupport.CliRun;
+import org.kvmsriov.testsupport.DriverWorld;
 
 /**
  * The VMM actions run as OpenNebula's exec driver runs them (argv with VM id and host appended,
  * the deployment file on stdin), against libvirt's test driver and a two-NUMA-node sysfs tree
  * with a generic NIC and a ConnectX-3 ({@link org.kvmsriov.testsupport.DriverWorld}).
  */
-class DriverCommandTest extends DriverWorldTest {
+public class DriverCommandTest extends DriverWorldTest {
 
   /** ib0 maps the ConnectX-3's first two VFs; enp3s0f0's VFs are discovered. */
-  static final String HOST_YAML = """
-        driver: {dummy_bridge: br-dummy, mac_prefix: "aa"}
-        pfs:
-          ib0:
-            mode: mlnx_ofed2
-            ofed: {port: 1}
-            vfs: [%s, %s]
-          enp3s0f0:
-            mode: generic
-            discover: true
-        """;
+  static final String HOST_YAML = DriverWorld.TWO_PFS;
 
   @Override
   String hostYaml() {
     return HOST_YAML;
   }
 
-  static String deployment(int vmId, String... bridges) {
+  public static String deployment(int vmId, String... bridges) {
     StringBuilder nics = new StringBuilder();
     for (int i = 0; i < bridges.length; i++) {
       nics.append("""

@@ -22,6 +22,19 @@ import org.kvmsriov.port.ParkedNic;
  */
 public final class DriverWorld implements AutoCloseable {
 
+  /** host.yaml for the standard host: ib0 maps the ConnectX-3's first two VFs; enp3s0f0's VFs are discovered. */
+  public static final String TWO_PFS = """
+        driver: {dummy_bridge: br-dummy, mac_prefix: "aa"}
+        pfs:
+          ib0:
+            mode: mlnx_ofed2
+            ofed: {port: 1}
+            vfs: [%s, %s]
+          enp3s0f0:
+            mode: generic
+            discover: true
+        """;
+
   public final Path dir;
   public final SysfsHosts.TwoNodeHost host;
   public final Path state;
@@ -62,6 +75,13 @@ public final class DriverWorld implements AutoCloseable {
   /** {@code kvm-sriov reconcile ARGS…}. */
   public CliRun reconcile(String... args) {
     return run("reconcile", "", args);
+  }
+
+  /** {@code kvm-sriov leases list ARGS…}. */
+  public CliRun leasesList(String... args) {
+    List<String> argv = new ArrayList<>(List.of("leases", "list", "--ledger-dir", ledgerDir.toString()));
+    argv.addAll(List.of(args));
+    return Cli.run(devices.connector(), Clock.systemUTC(), argv.toArray(String[]::new));
   }
 
   private CliRun run(String command, String stdin, String... args) {

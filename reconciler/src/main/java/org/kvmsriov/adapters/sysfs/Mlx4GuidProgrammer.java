@@ -19,11 +19,13 @@ final class Mlx4GuidProgrammer implements GuidProgrammer {
   /** Deletes the alias GUID entry (the add-on's clear_guid). */
   private static final Guid DELETE = new Guid(-1L);
 
+  private final SysfsWriter writer;
   private final Path portDir;
   private final int numVfs;
 
   /** @param numVfs the PF's enabled VFs: the alias table has entries beyond them that are no VF's */
-  Mlx4GuidProgrammer(Path hca, IbPort port, int numVfs) {
+  Mlx4GuidProgrammer(SysfsWriter writer, Path hca, IbPort port, int numVfs) {
+    this.writer = writer;
     this.portDir = Mlx4Iov.portDir(hca, port.port());
     this.numVfs = numVfs;
   }
@@ -65,7 +67,7 @@ final class Mlx4GuidProgrammer implements GuidProgrammer {
   private void write(int vf, Guid guid) {
     Path file = adminFile(Mlx4Iov.slave(vf));
     // The kernel parses "%llx" and shows "%llx\n": writing that form makes the read-back exact.
-    SysfsText.write(file, Long.toHexString(guid.value()));
+    writer.write(file, Long.toHexString(guid.value()));
     Guid back = Mlx4Iov.adminGuid(file);
     if (!back.equals(guid)) {
       throw new SysfsException(file, "reads back " + back + " after writing " + guid);

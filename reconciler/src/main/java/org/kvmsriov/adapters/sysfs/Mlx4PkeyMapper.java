@@ -23,11 +23,13 @@ final class Mlx4PkeyMapper implements PkeyMapper {
   private static final Pattern INDEX = Pattern.compile("0|[1-9][0-9]{0,3}");
   private static final String NONE = "none";
 
+  private final SysfsWriter writer;
   private final Path hca;
   private final int port;
   private final PciAddress pf;
 
-  Mlx4PkeyMapper(Path hca, IbPort port, PciAddress pf) {
+  Mlx4PkeyMapper(SysfsWriter writer, Path hca, IbPort port, PciAddress pf) {
+    this.writer = writer;
     this.hca = hca;
     this.port = port.port();
     this.pf = pf;
@@ -72,7 +74,7 @@ final class Mlx4PkeyMapper implements PkeyMapper {
       }
       value = Integer.toString(m.physicalIndex()); // decimal: a leading 0 would be octal
     }
-    SysfsText.write(file, value);
+    writer.write(file, value);
     PkeySlot back = slot(file);
     if (!back.equals(slot)) {
       throw new SysfsException(file, "reads back " + back + " after writing '" + value + "'");

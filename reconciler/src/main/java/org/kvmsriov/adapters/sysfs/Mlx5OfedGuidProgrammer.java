@@ -21,9 +21,11 @@ final class Mlx5OfedGuidProgrammer implements GuidProgrammer {
   private static final Pattern COLONS = Pattern.compile("(?:[0-9a-f]{2}:){7}[0-9a-f]{2}");
   private static final Guid ZERO = new Guid(0L);
 
+  private final SysfsWriter writer;
   private final Path sriov;
 
-  Mlx5OfedGuidProgrammer(Path sriov) {
+  Mlx5OfedGuidProgrammer(SysfsWriter writer, Path sriov) {
+    this.writer = writer;
     this.sriov = sriov;
   }
 
@@ -63,10 +65,10 @@ final class Mlx5OfedGuidProgrammer implements GuidProgrammer {
   private void write(int vf, Guid node, Guid port, Optional<VfLinkPolicy> policy) {
     Path dir = vfDir(vf);
     Path nodeFile = dir.resolve("node");
-    SysfsText.write(nodeFile, node.toColons());
-    SysfsText.write(dir.resolve("port"), port.toColons());
+    writer.write(nodeFile, node.toColons());
+    writer.write(dir.resolve("port"), port.toColons());
     if (policy.isPresent()) {
-      SysfsText.write(dir.resolve("policy"), policy.get().sysfsWord());
+      writer.write(dir.resolve("policy"), policy.get().sysfsWord());
       VfLinkPolicy back = policy(dir.resolve("policy"));
       if (back != policy.get()) {
         throw new SysfsException(dir.resolve("policy"), "reads back " + back.sysfsWord()

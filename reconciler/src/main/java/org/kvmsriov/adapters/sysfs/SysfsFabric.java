@@ -40,6 +40,7 @@ public final class SysfsFabric implements Fabric, InfinibandFabric {
   private static final String MLX5_DRIVER = "mlx5_core";
 
   private final Path root;
+  private final SysfsWriter writer;
   private final NetlinkSocket.Factory netlink;
 
   /** A fabric on the host rooted at {@code sysfsRoot}, programming mainline mlx5 over real netlink. */
@@ -53,6 +54,7 @@ public final class SysfsFabric implements Fabric, InfinibandFabric {
    */
   public SysfsFabric(Path sysfsRoot, NetlinkSocket.Factory netlink) {
     this.root = Objects.requireNonNull(sysfsRoot, "sysfsRoot");
+    this.writer = new SysfsWriter(sysfsRoot);
     this.netlink = Objects.requireNonNull(netlink, "netlink");
   }
 
@@ -206,12 +208,12 @@ public final class SysfsFabric implements Fabric, InfinibandFabric {
   public GuidProgrammer guidProgrammer(PfName pf, IbPort port) {
     Path hca = existingHca(port);
     if (Files.isDirectory(hca.resolve("iov"))) {
-      return new Mlx4GuidProgrammer(hca, port, counts(pf).enabled());
+      return new Mlx4GuidProgrammer(writer, hca, port, counts(pf).enabled());
     }
     PciAddress pfAddr = pfAddress(pf);
     Path sriov = pciDir(pfAddr).resolve("sriov");
     if (Files.exists(sriov.resolve("0/policy"))) {
-      return new Mlx5OfedGuidProgrammer(sriov);
+      return new Mlx5OfedGuidProgrammer(writer, sriov);
     }
     Optional<String> driver = driver(pfAddr);
     if (driver.filter(MLX5_DRIVER::equals).isPresent()) {
@@ -226,7 +228,7 @@ public final class SysfsFabric implements Fabric, InfinibandFabric {
   public Optional<PkeyMapper> pkeyMapper(PfName pf, IbPort port) {
     Path hca = existingHca(port);
     return Files.isDirectory(hca.resolve("iov"))
-        ? Optional.of(new Mlx4PkeyMapper(hca, port, pfAddress(pf))) : Optional.empty();
+        ? Optional.of(new Mlx4PkeyMapper(writer, hca, port, pfAddress(pf))) : Optional.empty();
   }
 
   // ---- paths ----------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -115,22 +114,6 @@ final class SysfsText {
       throw new SysfsException(dir, "does not exist");
     } catch (IOException e) {
       throw new SysfsException(dir, "cannot be listed: " + e.getMessage());
-    }
-  }
-
-  /**
-   * Writes one value to an existing attribute in a single write, as {@code echo} would. Never
-   * creates a file: a missing attribute means the kernel does not offer it.
-   */
-  static void write(Path file, String value) {
-    if (!Files.exists(file)) {
-      throw new SysfsException(file, "does not exist, cannot write '" + value + "'");
-    }
-    try {
-      Files.write(file, (value + "\n").getBytes(StandardCharsets.US_ASCII),
-          StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-    } catch (IOException e) {
-      throw new SysfsException(file, "refused '" + value + "': " + e.getMessage());
     }
   }
 
