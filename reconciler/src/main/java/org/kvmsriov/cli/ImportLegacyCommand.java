@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "import-legacy", mixinStandardHelpOptions = true,
     modelTransformer = GlobalOptions.LedgerOnly.class,
-    header = "Turn the OpenNebula SR-IOV add-on's vf_maps/, kvmrc and lock folder into host.yaml.",
+    header = "Turn the SR-IOV add-on's vf_maps/, kvmrc and lock folder into host.yaml.",
     description = {"Prints an equivalent host.yaml on stdout (or writes it to --output). Every line the",
         "add-on's files hold is checked; a bad one is reported as FILE:LINE:COL and nothing is",
         "printed or written (exit 2).",

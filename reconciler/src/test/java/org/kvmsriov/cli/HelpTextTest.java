@@ -44,6 +44,33 @@ class HelpTextTest {
     }
   }
 
+  /**
+   * picocli also breaks a token at its dots or slashes ("host." / "yaml."): ragged. A break is one
+   * when the line's last word and the next line's first, joined, are a word of the description.
+   */
+  @Test
+  void noWordIsBrokenAcrossLines() {
+    for (CommandLine cl : everyCommand()) {
+      CommandSpec spec = cl.getCommandSpec();
+      StringBuilder raw = new StringBuilder(String.join(" ", spec.usageMessage().description()));
+      raw.append(' ').append(String.join(" ", spec.usageMessage().header()));
+      spec.args().forEach(a -> raw.append(' ').append(String.join(" ", a.description())));
+      cl.getSubcommands().values()
+          .forEach(sub -> raw.append(' ').append(String.join(" ", sub.getCommandSpec().usageMessage().header())));
+      List<String> words = List.of(raw.toString().split("\\s+"));
+      List<String> lines = cl.getUsageMessage(CommandLine.Help.Ansi.OFF).lines().toList();
+      for (int i = 1; i < lines.size(); i++) {
+        String[] before = lines.get(i - 1).trim().split("\\s+");
+        String last = before[before.length - 1];
+        String first = lines.get(i).trim().split("\\s+")[0];
+        if (last.matches(".*[./_:-]") && !first.isEmpty()) {
+          assertThat(words).as("%s: '%s' broken after '%s'", spec.qualifiedName(), last + first, last)
+              .doesNotContain(last + first);
+        }
+      }
+    }
+  }
+
   /** A description given as several array elements would print each on its own line: ragged. */
   @Test
   void descriptionsArePrintedAsParagraphsWrappedOnce() {
