@@ -18,10 +18,10 @@ import org.kvmsriov.port.DomainInfo;
  * VMM actions; {@code post} and {@code clean} are engine passes over the VM with what the network
  * driver knows (each NIC's VLAN_ID; which NICs OpenNebula let go).
  */
-final class NetworkSteps {
+public final class NetworkSteps {
 
   static final String VN_MAD = "sriov_partition";
-  static final List<String> STEPS = List.of("pre", "post", "clean", "vnet_create", "vnet_delete", "update_sg",
+  public static final List<String> STEPS = List.of("pre", "post", "clean", "vnet_create", "vnet_delete", "update_sg",
       "update_nic");
 
   private final DriverService.Ports ports;

@@ -16,6 +16,14 @@ public final class CommandFactory implements CommandLine.IFactory {
   private final java.io.InputStream stdin;
 
   /**
+   * Production, for tools that name a factory class (picocli-codegen's man page generator and
+   * AutoComplete build the command tree through it; nothing connects until a command runs).
+   */
+  public CommandFactory() {
+    this(HypervisorConnector.libvirt(), Clock.systemUTC());
+  }
+
+  /**
    * @param connector how to reach libvirt
    * @param clock lease and history timestamps
    */
@@ -32,7 +40,7 @@ public final class CommandFactory implements CommandLine.IFactory {
 
   /** Production: the libvirt adapter and the system clock. */
   public static CommandFactory production() {
-    return new CommandFactory(HypervisorConnector.libvirt(), Clock.systemUTC());
+    return new CommandFactory();
   }
 
   @Override

@@ -21,7 +21,7 @@ import org.kvmsriov.app.HypervisorConnector;
 
 @Command(name = "daemon", mixinStandardHelpOptions = true,
     header = "Run reconcile passes every reconcile.interval_seconds until SIGTERM or SIGINT.",
-    description = {"Serves OpenNebula's driver and vnm calls on --socket (see org.kvmsriov.client.Wire).",
+    description = {"Serves OpenNebula's driver and vnm calls on --socket (the protocol is in the README).",
         "Each pass re-reads host.yaml, takes the ledger lock (driver actions wait at most",
         "one pass), heals what it finds and logs one line. Exits 0 on SIGTERM after the pass in",
         "progress, if any, has finished."})
@@ -31,11 +31,12 @@ final class DaemonCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
 
   @Option(names = "--metrics-file", paramLabel = "FILE",
-      description = "Write Prometheus node_exporter textfile metrics here after every pass.")
+      description = "Write Prometheus node_exporter textfile metrics here after every pass (0644,"
+          + " atomically). The daemon keeps the counters, starting from the values the file holds.")
   Path metricsFile;
 
   @Option(names = "--socket", paramLabel = "PATH", defaultValue = "${KVM_SRIOV_SOCKET:-/run/kvm-sriov/kvm-sriov.sock}",
-      description = "Serve driver and vnm calls here (org.kvmsriov.client.Client's protocol); 'none': do not"
+      description = "Serve driver and vnm calls here (kvm-sriov's client protocol); 'none': do not"
           + " (env KVM_SRIOV_SOCKET; default: ${DEFAULT-VALUE}).")
   String socket;
 
@@ -49,6 +50,8 @@ final class DaemonCommand implements Callable<Integer> {
 
   @Mixin DriverOptions options;
 
+  private Optional<Metrics> metrics = Optional.empty();
+
   private final HypervisorConnector connector;
   private final Clock clock;
 
@@ -61,6 +64,7 @@ final class DaemonCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Duration interval = HostStateLoader.load(global.state()).reconcile().interval();
     PrintWriter log = spec.commandLine().getErr();
+    metrics = Optional.ofNullable(metricsFile).map(Metrics::at);
     Daemon daemon = new Daemon(this::pass, interval, log, clock);
     // A signal handler, not a shutdown hook: the JVM is not exiting yet, so the pass in progress
     // finishes and the command returns 0 through Main like any other.
@@ -75,6 +79,15 @@ final class DaemonCommand implements Callable<Integer> {
   }
 
   private Optional<Duration> pass() {
+    try {
+      return passCounted();
+    } catch (RuntimeException e) {
+      metrics.ifPresent(m -> m.failed(clock.instant()));
+      throw e;
+    }
+  }
+
+  private Optional<Duration> passCounted() {
     try (EngineSession s = EngineSession.open(global, connector, clock)) {
       PassResult r = s.engine().reconcile(Optional.empty(), false);
       PrintWriter log = spec.commandLine().getErr();
@@ -84,9 +97,7 @@ final class DaemonCommand implements Callable<Integer> {
       r.outcomes().forEach(o -> log.println("  " + o.status().name().toLowerCase(java.util.Locale.ROOT) + ": "
               + o.action().describe() + (o.failed() ? ": " + o.detail() : "")));
       log.flush();
-      if (metricsFile != null) {
-        Metrics.write(metricsFile, Metrics.of(s, r, clock.instant()));
-      }
+      metrics.ifPresent(m -> m.passed(s, r, clock.instant()));
       return r.next();
     }
   }

@@ -2,8 +2,11 @@ package org.kvmsriov.cli;
 
 import org.kvmsriov.app.Wiring;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.kvmsriov.model.HostState;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /** Options every command shares: flag, then environment, then default. */
@@ -28,6 +31,29 @@ public final class GlobalOptions {
       defaultValue = "${LIBVIRT_URI}",
       description = "libvirt URI (env LIBVIRT_URI; default: host.yaml's libvirt_uri, else qemu:///system).")
   String libvirtUri;
+
+  private static final List<String> NAMES = List.of("--state", "--ledger-dir", "--sysfs-root", "--libvirt-uri");
+
+  /** For a command that reads host.yaml alone: it neither lists nor takes the other global options. */
+  public static final class StateOnly implements CommandLine.IModelTransformer {
+    @Override
+    public CommandSpec transform(CommandSpec spec) {
+      return keep(spec, "--state");
+    }
+  }
+
+  /** For a command that reads the ledger alone. */
+  public static final class LedgerOnly implements CommandLine.IModelTransformer {
+    @Override
+    public CommandSpec transform(CommandSpec spec) {
+      return keep(spec, "--ledger-dir");
+    }
+  }
+
+  private static CommandSpec keep(CommandSpec spec, String kept) {
+    NAMES.stream().filter(n -> !n.equals(kept)).map(spec::findOption).filter(o -> o != null).forEach(spec::remove);
+    return spec;
+  }
 
   public Path state() {
     return state;

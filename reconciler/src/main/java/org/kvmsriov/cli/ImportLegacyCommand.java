@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "import-legacy", mixinStandardHelpOptions = true,
-    header = "Turn the OpenNebula SR-IOV add-on's vf_maps/, kvmrc and lock folder into host.yaml.",
+    modelTransformer = GlobalOptions.LedgerOnly.class,
+    header = "Turn the SR-IOV add-on's vf_maps/, kvmrc and lock folder into host.yaml.",
     description = {"Prints an equivalent host.yaml on stdout (or writes it to --output). Every line the",
         "add-on's files hold is checked; a bad one is reported as FILE:LINE:COL and nothing is",
         "printed or written (exit 2).",
@@ -52,8 +53,8 @@ final class ImportLegacyCommand implements Callable<Integer> {
   String mode;
 
   @Option(names = "--output", paramLabel = "FILE",
-      description = {"Write host.yaml to FILE instead of stdout: replaced atomically once the import",
-          "succeeded (the old file keeps its mode), left as it was when it fails."})
+      description = "Write host.yaml to FILE instead of stdout: replaced atomically once the import"
+          + " succeeded (the old file keeps its mode), left as it was when it fails.")
   Path output;
 
   @Option(names = "--adopt",

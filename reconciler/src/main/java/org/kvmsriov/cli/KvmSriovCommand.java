@@ -13,6 +13,7 @@ import picocli.CommandLine.Spec;
     name = "kvm-sriov",
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
+    modelTransformer = HelpModel.class,
     header = "SR-IOV VF passthrough for OpenNebula KVM hosts, with a self-healing reconciler.",
     description = {
       "Declare a host's SR-IOV physical functions in host.yaml; kvm-sriov leases their VFs to",

@@ -21,8 +21,16 @@ final class OutputFile {
 
   /** @param what names the file in the message of a failure ("metrics", "host.yaml") */
   static void replace(Path file, String text, String what) {
+    replace(file, text, what, null);
+  }
+
+  /**
+   * As {@link #replace(Path, String, String)}, the new file with {@code mode} whatever the old
+   * one's was (null: the old one's).
+   */
+  static void replace(Path file, String text, String what, java.util.Set<java.nio.file.attribute.PosixFilePermission> mode) {
     try {
-      AtomicFiles.write(file, text.getBytes(StandardCharsets.UTF_8), Files.exists(file)
+      AtomicFiles.write(file, text.getBytes(StandardCharsets.UTF_8), mode != null ? mode : Files.exists(file)
           ? Files.getPosixFilePermissions(file) : AtomicFiles.READABLE, step -> { });
     } catch (AtomicFiles.DirectoryNotSynced e) {
       throw new UncheckedIOException("wrote " + what + " to " + file + " but " + IoErrors.reason(e), e);

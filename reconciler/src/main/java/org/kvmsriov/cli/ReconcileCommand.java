@@ -36,7 +36,9 @@ final class ReconcileCommand implements Callable<Integer> {
   String domain;
 
   @Option(names = "--metrics-file", paramLabel = "FILE",
-      description = "Also write Prometheus node_exporter textfile metrics here (atomically).")
+      description = "Also write Prometheus node_exporter textfile metrics here (0644, atomically;"
+          + " not with --dry-run). Counters go on from the values the file holds; a pass that"
+          + " fails is counted and keeps kvm_sriov_last_success_timestamp_seconds.")
   Path metricsFile;
 
   private final HypervisorConnector connector;
@@ -49,9 +51,11 @@ final class ReconcileCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Optional<Metrics> metrics = Optional.ofNullable(metricsFile).filter(f -> !dryRun).map(Metrics::at);
     try {
-      return pass();
+      return pass(metrics);
     } catch (RuntimeException e) {
+      metrics.ifPresent(m -> m.failed(clock.instant()));
       if (json) {
         PlanRenderer.jsonFailure(spec.commandLine().getOut(), dryRun, Failure.message(e));
       }
@@ -59,7 +63,7 @@ final class ReconcileCommand implements Callable<Integer> {
     }
   }
 
-  private int pass() {
+  private int pass(Optional<Metrics> metrics) {
     try (EngineSession s = EngineSession.open(global, connector, clock,
         dryRun ? FileLedger.Access.DRY_RUN : FileLedger.Access.WRITE)) {
       PassResult r = s.engine().reconcile(Optional.ofNullable(domain), dryRun);
@@ -69,9 +73,7 @@ final class ReconcileCommand implements Callable<Integer> {
         PlanRenderer.text(spec.commandLine().getOut(), r, dryRun);
       }
       spec.commandLine().getOut().flush();
-      if (metricsFile != null && !dryRun) {
-        Metrics.write(metricsFile, Metrics.of(s, r, clock.instant()));
-      }
+      metrics.ifPresent(m -> m.passed(s, r, clock.instant()));
       return r.failed() ? 1 : 0;
     }
   }

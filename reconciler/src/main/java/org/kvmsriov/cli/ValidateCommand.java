@@ -12,6 +12,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "validate", mixinStandardHelpOptions = true,
+    modelTransformer = GlobalOptions.StateOnly.class,
     header = "Check a host.yaml against the schema and the semantic rules.",
     description = {"Prints 'ok' and exits 0, or prints one FILE:LINE:COL: message line per problem",
         "(all of them) and exits 2. Reads nothing but the file."})

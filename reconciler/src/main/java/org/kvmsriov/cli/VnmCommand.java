@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 
 
 @Command(name = "vnm", mixinStandardHelpOptions = true,
-    header = "The sriov_partition network driver's steps (pre, post, clean, vnet_create, vnet_delete, update_sg).",
+    header = "The sriov_partition network driver's steps (pre, post, clean, vnet_*, update_*).",
     description = {"Takes the VM template both ways OpenNebula sends it: base64 as the first argument",
         "(5.4-5.8) or base64 on stdin (5.10+). Acts only on NICs whose VN_MAD is sriov_partition and,",
         "during a NIC hot-plug, only on the NIC marked ATTACH=YES.",
@@ -31,8 +31,17 @@ final class VnmCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin GlobalOptions global;
 
-  @Parameters(index = "0", paramLabel = "STEP")
+  @Parameters(index = "0", paramLabel = "STEP", completionCandidates = Steps.class,
+      description = "One of: ${COMPLETION-CANDIDATES}.")
   String step;
+
+  /** The steps, for the help and the shell completion. */
+  static final class Steps implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return org.kvmsriov.actions.NetworkSteps.STEPS.iterator();
+    }
+  }
 
   @Parameters(index = "1..*", arity = "0..*", paramLabel = "ARGS")
   List<String> args = new ArrayList<>();

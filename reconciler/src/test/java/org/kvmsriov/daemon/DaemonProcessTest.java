@@ -38,6 +38,8 @@ class DaemonProcessTest {
     String staleLedger = Files.readString(ROOT.resolve("examples/demo/leases.json"));
     Files.writeString(ledger.resolve("leases.json"), staleLedger);
     Path metrics = dir.resolve("kvm_sriov.prom");
+    // counters go on from what the file holds (a restarted daemon, a timer before it)
+    Files.writeString(metrics, "kvm_sriov_stale_leases_released_total 10\n");
     Process p = Jvm.start(Main.class, "daemon", "--state", state.toString(), "--ledger-dir", ledger.toString(),
         "--sysfs-root", ROOT.resolve("examples/demo-sysfs").toAbsolutePath().toString(),
         "--libvirt-uri", "test://" + ROOT.resolve("examples/demo/libvirt-node.xml").toAbsolutePath().normalize(),
@@ -59,8 +61,9 @@ class DaemonProcessTest {
       // the pass commits before it logs: wait for the line rather than race the reader
       await("first pass logged", Duration.ofSeconds(30), () -> log.stream()
           .anyMatch(l -> l.startsWith("kvm-sriov daemon: pass took ") && l.contains("2 actions (2 done")));
-      await("metrics written", Duration.ofSeconds(30), () -> Files.exists(metrics));
-      assertThat(Files.readString(metrics)).contains("kvm_sriov_vfs{pf=\"enp131s0f0\",state=\"leased\"} 1");
+      await("metrics written", Duration.ofSeconds(30), () -> read(metrics).contains("kvm_sriov_vfs"));
+      assertThat(Files.readString(metrics)).contains("kvm_sriov_vfs{pf=\"enp131s0f0\",state=\"leased\"} 1")
+          .contains("kvm_sriov_stale_leases_released_total 11\n");
 
       // Change the world behind its back: the stale lease comes back; a later pass heals it.
       String current = Files.readString(ledger.resolve("leases.json"));
@@ -69,6 +72,9 @@ class DaemonProcessTest {
       Files.move(ledger.resolve("leases.json.new"), ledger.resolve("leases.json"),
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       await("healed again", Duration.ofSeconds(60), () -> leasedTo(ledger).equals(List.of("one-7")));
+      // the daemon keeps its counters: the second release adds to the first
+      await("both releases counted", Duration.ofSeconds(30), () -> read(metrics)
+          .contains("kvm_sriov_stale_leases_released_total 12\n"));
     } finally {
       p.toHandle().destroy(); // SIGTERM
     }
@@ -76,6 +82,14 @@ class DaemonProcessTest {
     reader.join(10_000);
     assertThat(p.exitValue()).as(String.join("\n", log)).isZero();
     assertThat(log).anyMatch(l -> l.startsWith("kvm-sriov daemon: stopped after "));
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (java.io.IOException e) {
+      return "";
+    }
   }
 
   private static List<String> leasedTo(Path ledger) {

@@ -10,7 +10,7 @@ import java.util.TreeMap;
 /**
  * A VM as oned describes it to drivers, rendered in the forms the harness feeds the remotes
  * (protocol reference §2.1, §3, §4.1): the libvirt deployment file {@code LibVirtDriverKVM.cc}
- * writes (5.4 and 6.10 layouts), the {@code <VM>} 6.x saves as {@code vm.xml}, the filtered
+ * writes (5.4, 6.10 and 7.0 layouts), the {@code <VM>} 6.x saves as {@code vm.xml}, the filtered
  * template network drivers get (base64), and the {@code VMM_DRIVER_ACTION_DATA} on VMM stdin.
  * Tabs, single-quoted attributes and CDATA as oned writes them.
  *
@@ -115,6 +115,9 @@ record OneVm(int id, String uuid, List<Nic> nics) {
       b.append("\t\t\t<target dev='").append(name()).append('-').append(n.nicId()).append("'/>\n");
       if (v.six) { // vmm_exec_kvm.conf NIC MODEL virtio applies to every interface
         b.append("\t\t\t<model type='virtio'/>\n");
+      }
+      if (v.vhostQueues) { // 7.0: VIRTIO_QUEUES "auto" = the VM's VCPU, 1
+        b.append("\t\t\t<driver name='vhost' queues='1'/>\n");
       }
       b.append("\t\t</interface>\n");
     }

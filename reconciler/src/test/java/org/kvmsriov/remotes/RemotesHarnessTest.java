@@ -3,6 +3,7 @@ package org.kvmsriov.remotes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.kvmsriov.remotes.OneVersion.V5_4;
 import static org.kvmsriov.remotes.OneVersion.V6_10;
+import static org.kvmsriov.remotes.OneVersion.V7_0;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -214,7 +215,28 @@ class RemotesHarnessTest {
                     new VfDevice(true, t.host.nic().vfs().get(0), "ua-sriov-0", Optional.of("02:00:0a:00:11:00"),
                         Optional.of(200)),
                     new VfDevice(true, t.host.nic().vfs().get(1), "ua-sriov-1", Optional.of("02:00:0a:00:11:01"),
-                        Optional.empty())))));
+                        Optional.empty())))),
+        row("ethernet, 7.0: VLAN_ID from vm.xml; the Open vSwitch NIC keeps 7.0's <driver name='vhost' queues='1'/>,"
+                + " the VF gets none",
+            new DeployRow(V7_0, "ethernet", "linux",
+                OneVm.of(18, Nic.sriov(0, "enp3s0f0", "300"), Nic.plain(1, "br0", "ovswitch")), false, (t, d) -> {
+                  assertThat(d.domain().vfDevices()).containsExactly(new VfDevice(true, t.host.nic().vfs().get(0),
+                      "ua-sriov-0", Optional.of("02:00:0a:00:12:00"), Optional.of(300)));
+                  assertThat(d.domain().vhostQueues()).as("interface MAC -> queues")
+                      .containsExactly(Map.entry("02:00:0a:00:12:01", "1"));
+                  assertThat(WrittenDomain.child(WrittenDomain.child(d.domain().root(), "metadata"), "vm").getTextContent())
+                      .contains("7.0.0");
+                  t.assertTemplateKept(d.vm(), V7_0);
+                })),
+        row("mlnx_ofed2 ConnectX-3, 7.0: VLAN_ID 10 -> 0x800a, GUID from the MAC, post with the host",
+            new DeployRow(V7_0, "generic", "linux", OneVm.of(19, Nic.sriov(0, "ib0", "10")), false, (t, d) -> {
+              assertThat(d.vfs()).containsExactly(t.host.mlx4().vfs().get(0));
+              assertThat(t.adminGuid(1)).isEqualTo("aa000a001300");
+              assertThat(t.pkeyIdx(1)).startsWith("1", "none", "none");
+              assertThat(d.leases().get(0).pkey()).contains(new Pkey(0x800a));
+              assertThat(d.domain().vhostQueues()).as("no virtio interface is left").isEmpty();
+              assertThat(d.action().last().line()).endsWith("'one-19' '" + HOST + "'");
+            })));
   }
 
   static Arguments row(String name, Object row) {
@@ -286,6 +308,8 @@ class RemotesHarnessTest {
     assertThat(deploy.exitCode()).as(deploy.describe()).isEqualTo(1);
     assertThat(deploy.onlyFramed()).as(deploy.describe()).isTrue();
     assertThat(deploy.oneMessage()).isEqualTo("no free VF on ib0");
+    assertThat(deploy.info(v)).as("the VM's error as oned %s records it", v.release).contains("no free VF on ib0");
+    assertThat(deploy.loggedBy7()).as("no line 7.0 would move from the error into the log").isEmpty();
     assertThat(deploy.out()).isEmpty();
     assertThat(ledgerBytes()).as("ledger byte for byte").isEqualTo(ledgerBefore);
     assertThat(adminGuid(1)).isEqualTo(guidBefore);
@@ -584,6 +608,7 @@ class RemotesHarnessTest {
   static final String PASS_DS = "/var/lib/one//datastores/0";
   static final String XML5 = PASS_VM.actionData(V5_4, "one-40", PASS_DS, "", "");
   static final String XML6 = PASS_VM.actionData(V6_10, PASS_VM.uuid(), PASS_DS, "", "");
+  static final String XML7 = PASS_VM.actionData(V7_0, PASS_VM.uuid(), PASS_DS, "", "");
   /** A VM whose template carries 200 KiB (a start script): more than a pipe holds. */
   static final String XML6_LARGE = PASS_VM.actionData(V6_10, PASS_VM.uuid(), PASS_DS, "",
       "<START_SCRIPT_BASE64><![CDATA[" + "QUFB".repeat(51200) + "]]></START_SCRIPT_BASE64>");
@@ -621,7 +646,16 @@ class RemotesHarnessTest {
             new PassRow("reconfigure", V6_10, Form.STREAM, XML6, true, "", 0,
                 List.of(DID, "hda", PASS_DS + "/40/disk.1"))),
         row("migrate_local, 6.10 (a local action: base64 on stdin)",
-            new PassRow("migrate_local", V6_10, Form.LOCAL, B64, true, "", 0, List.of(DID, "node02", HOST))));
+            new PassRow("migrate_local", V6_10, Form.LOCAL, B64, true, "", 0, List.of(DID, "node02", HOST))),
+        row("reboot, 7.0 (on the stream, with the XML)",
+            new PassRow("reboot", V7_0, Form.STREAM, XML7, false, "", 0, List.of(DID, HOST))),
+        row("attach_disk, 7.0",
+            new PassRow("attach_disk", V7_0, Form.STREAM, XML7, true, "", 0, List.of(DID, PASS_DS + "/40/disk.2", "vdb",
+                "1", Base64.getEncoder().encodeToString(XML7.getBytes(StandardCharsets.UTF_8))))),
+        row("resize, 7.0 (do_action with the XML)",
+            new PassRow("resize", V7_0, Form.DO_ACTION, XML7, true, "", 0, List.of(DID))),
+        row("snapshot_create, 7.0: the snapshot name comes back",
+            new PassRow("snapshot_create", V7_0, Form.DO_ACTION, XML7, true, "one-40-snap-0\n", 0, List.of(DID, "0"))));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -710,7 +744,11 @@ class RemotesHarnessTest {
         Arguments.of(Named.of("update_sg, 6.10", "update_sg"), V6_10, "update_sg", new String[] {"one-53"}),
         Arguments.of(Named.of("vnet_create, 6.10", "vnet_create"), V6_10, "vnet_create", new String[] {"7"}),
         Arguments.of(Named.of("vnet_delete, 6.10", "vnet_delete"), V6_10, "vnet_delete", new String[] {"7"}),
-        Arguments.of(Named.of("update_nic, 6.10", "update_nic"), V6_10, "update_nic", new String[] {"one-53", "7"}));
+        Arguments.of(Named.of("update_nic, 6.10", "update_nic"), V6_10, "update_nic", new String[] {"one-53", "7"}),
+        Arguments.of(Named.of("update_sg, 7.0", "update_sg"), V7_0, "update_sg", new String[] {"one-53"}),
+        Arguments.of(Named.of("vnet_create, 7.0", "vnet_create"), V7_0, "vnet_create", new String[] {"7"}),
+        Arguments.of(Named.of("vnet_delete, 7.0", "vnet_delete"), V7_0, "vnet_delete", new String[] {"7"}),
+        Arguments.of(Named.of("update_nic, 7.0", "update_nic"), V7_0, "update_nic", new String[] {"one-53", "7"}));
   }
 
   // ================================================================== probe

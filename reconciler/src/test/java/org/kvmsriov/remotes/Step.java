@@ -33,6 +33,30 @@ record Step(String line, int exitCode, String out, String err, boolean streamInt
     return err.matches("(?s)ERROR MESSAGE --8<------\n[^\n].*?\nERROR MESSAGE ------>8--\n");
   }
 
+  /** A stderr line 7.0 sends to oned as a log message instead of keeping it in the error. */
+  private static final Pattern LOG_LINE = Pattern.compile("^(ERROR|INFO|WARN|DEBUG):\\s+(\\d+)?\\s*(.*)$");
+
+  /**
+   * What oned of version {@code v} records as this failed step's message (the VM's error in
+   * {@code onevm show}); see {@link OneVersion.ErrorInfo}. The stream's own {@code ExitCode: N}
+   * line, which the harness keeps out of {@link #err()}, is part of the stderr oned reads.
+   */
+  String info(OneVersion v) {
+    String stderr = err + "ExitCode: " + exitCode;
+    String info = switch (v.errorInfo) {
+      case FRAMED -> oneMessage();
+      case WHOLE_STDERR -> stderr.replace('\n', ' ').strip();
+      case NON_LOG_LINES -> stderr.lines().map(String::strip).filter(l -> !LOG_LINE.matcher(l).matches())
+          .collect(java.util.stream.Collectors.joining());
+    };
+    return info.isEmpty() ? "-" : info;
+  }
+
+  /** 7.0: the lines of stderr that oned turns into log messages and leaves out of the error. */
+  java.util.List<String> loggedBy7() {
+    return err.lines().map(String::strip).filter(l -> LOG_LINE.matcher(l).matches()).toList();
+  }
+
   Optional<String> framed() {
     String m = oneMessage();
     return m.equals("-") ? Optional.empty() : Optional.of(m);

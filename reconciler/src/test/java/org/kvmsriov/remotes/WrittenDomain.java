@@ -105,6 +105,18 @@ final class WrittenDomain {
     return out;
   }
 
+  /** MAC -> {@code queues} of each interface's {@code <driver name='vhost'>} (7.0 writes one per virtio NIC). */
+  java.util.Map<String, String> vhostQueues() {
+    java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (Element dev : children(child(domain, "devices"))) {
+      Element driver = child(dev, "driver");
+      if (dev.getLocalName().equals("interface") && driver != null && driver.getAttribute("name").equals("vhost")) {
+        out.put(child(dev, "mac").getAttribute("address"), driver.getAttribute("queues"));
+      }
+    }
+    return out;
+  }
+
   /** {@code 0x…} as libvirt writes PCI address parts; all four must be there. */
   private static int hex(Element address, String attr) {
     String v = address.getAttribute(attr);
