@@ -3,6 +3,7 @@ package org.kvmsriov.cli;
 import java.time.Clock;
 import java.util.Objects;
 import picocli.CommandLine;
+import org.kvmsriov.app.HypervisorConnector;
 
 /**
  * Creates the commands that talk to libvirt or read the clock, handing them the connector and

@@ -16,6 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import sun.misc.Signal;
+import org.kvmsriov.app.HypervisorConnector;
 
 @Command(name = "daemon", mixinStandardHelpOptions = true,
     header = "Run reconcile passes every reconcile.interval_seconds until SIGTERM or SIGINT.",

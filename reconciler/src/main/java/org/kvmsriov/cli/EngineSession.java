@@ -1,5 +1,6 @@
 package org.kvmsriov.cli;
 
+import org.kvmsriov.app.Wiring;
 import java.nio.file.Path;
 import java.time.Clock;
 import org.kvmsriov.config.HostStateLoader;
@@ -21,6 +22,7 @@ import org.kvmsriov.port.DomainInfo;
 import org.kvmsriov.port.Hypervisor;
 import org.kvmsriov.port.LedgerState;
 import org.kvmsriov.port.LeaseOwner;
+import org.kvmsriov.app.HypervisorConnector;
 
 /**
  * An {@link Engine} wired to this host's adapters for one command: host.yaml loaded and
@@ -50,14 +52,11 @@ final class EngineSession implements AutoCloseable {
   /** As {@link #open(GlobalOptions, HypervisorConnector, Clock)}, using the ledger only as {@code access} allows. */
   static EngineSession open(GlobalOptions global, HypervisorConnector connector, Clock clock,
       FileLedger.Access access) {
-    HostState host = HostStateLoader.load(global.state());
-    FileLedger ledger = new FileLedger(global.ledgerDir(), access);
-    ProcessOwners owners = new ProcessOwners(Path.of("/"));
-    FabricView fabric = new org.kvmsriov.adapters.sysfs.SysfsFabricView(global.sysfsRoot());
+    Wiring wiring = new Wiring(global.host(), connector, clock, access);
+    HostState host = wiring.desired();
     Hypervisor h = connector.connect(global.libvirtUri(host));
-    Engine engine = new Engine(host, h, fabric, ledger, owners.current(),
-        o -> !(o instanceof LeaseOwner.Process p) || owners.isAlive(p), clock);
-    return new EngineSession(host, h, ledger, engine, fabric);
+    Engine engine = new Engine(wiring.context(host, h));
+    return new EngineSession(host, h, (FileLedger) wiring.ledger(), engine, wiring.fabric());
   }
 
   Engine engine() {

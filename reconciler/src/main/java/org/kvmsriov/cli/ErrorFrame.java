@@ -1,40 +1,51 @@
 package org.kvmsriov.cli;
 
+import java.io.InputStream;
 import java.io.PrintWriter;
-import java.util.function.IntSupplier;
+import java.time.Clock;
+import java.util.Map;
+import java.util.function.BiFunction;
+import org.kvmsriov.actions.Caller;
+import org.kvmsriov.actions.DriverCall;
+import org.kvmsriov.actions.DriverService;
+import org.kvmsriov.actions.Frame;
+import org.kvmsriov.app.HypervisorConnector;
+import org.kvmsriov.app.Wiring;
 import org.kvmsriov.config.InvalidInputException;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** How a driver or network-driver step reports a failure to OpenNebula on stderr. */
+/** How the driver and vnm commands hand a call to the driver service, and report what it refuses before. */
 final class ErrorFrame {
 
   private ErrorFrame() {}
 
   /**
-   * Runs one OpenNebula step of {@code spec}'s command: refused under sudo or bad input exits 2,
-   * any other failure 1, each reported framed (driver and vnm share this contract).
+   * Serves one OpenNebula call of {@code spec}'s command through the driver service: refused
+   * under sudo when it carries options (exit 2, framed); otherwise the service's exit code, its
+   * output on the command's streams.
+   *
+   * @param env this process's environment (the one place the CLI reads it for a call)
    */
-  static int run(CommandSpec spec, IntSupplier step) {
+  static int serve(CommandSpec spec, Map<String, String> env, BiFunction<Wiring, Map<String, String>, DriverService> service,
+      DriverCall call, InputStream stdin, HypervisorConnector connector, Clock clock, GlobalOptions global) {
     PrintWriter err = spec.commandLine().getErr();
     try {
-      SudoGuard.refuseOptionsUnderSudo(spec, System.getenv());
-      return step.getAsInt();
+      SudoGuard.refuseOptionsUnderSudo(spec, env);
     } catch (InvalidInputException e) {
       print(err, e.getMessage());
       return 2;
-    } catch (RuntimeException | Error e) {
-      // an Error too: OpenNebula shows the framed text, so a stack overflow must be framed as well
-      print(err, Failure.message(e));
-      Failure.traceIfAsked(e, err);
-      return 1;
     }
+    Wiring wiring = new Wiring(global.host(), connector, clock);
+    PrintWriter out = spec.commandLine().getOut();
+    StreamWriterBridge stdout = new StreamWriterBridge(out);
+    StreamWriterBridge stderr = new StreamWriterBridge(err);
+    int code = service.apply(wiring, env).handle(call, stdin, stdout, stderr, new Caller(env));
+    stdout.flush();
+    stderr.flush();
+    return code;
   }
 
-  /** OpenNebula ≤ 6.0.2 shows only the framed text; later versions show all of stderr. */
   static void print(PrintWriter err, String message) {
-    err.println("ERROR MESSAGE --8<------");
-    err.println(message);
-    err.println("ERROR MESSAGE ------>8--");
-    err.flush();
+    Frame.print(err, message);
   }
 }

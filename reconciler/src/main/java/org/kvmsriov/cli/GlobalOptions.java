@@ -1,5 +1,6 @@
 package org.kvmsriov.cli;
 
+import org.kvmsriov.app.Wiring;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.kvmsriov.model.HostState;
@@ -42,7 +43,11 @@ public final class GlobalOptions {
 
   /** The one place the URI fallback is decided: flag/env, then host.yaml, then qemu:///system. */
   public String libvirtUri(HostState host) {
-    return Optional.ofNullable(libvirtUri).filter(s -> !s.isBlank())
-        .or(host::libvirtUri).orElse(HostState.DEFAULT_LIBVIRT_URI);
+    return host().uri(host);
+  }
+
+  /** These options as the composition root takes them. */
+  public Wiring.Host host() {
+    return new Wiring.Host(state, ledgerDir, sysfsRoot, Optional.ofNullable(libvirtUri));
   }
 }

@@ -1,5 +1,6 @@
 package org.kvmsriov.cli;
 
+import org.kvmsriov.actions.Failure;
 import java.io.PrintWriter;
 import org.kvmsriov.config.InvalidInputException;
 import picocli.CommandLine;
@@ -88,7 +89,7 @@ public final class KvmSriovCommand implements java.util.concurrent.Callable<Inte
       return 2;
     }
     err.println("kvm-sriov: " + Failure.message(e));
-    Failure.traceIfAsked(e, err);
+    Failure.traceIfAsked(e, err, System.getenv());
     err.flush();
     return 1;
   }

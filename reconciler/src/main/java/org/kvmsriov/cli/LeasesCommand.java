@@ -32,6 +32,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
+import org.kvmsriov.app.HypervisorConnector;
 
 /** {@code kvm-sriov leases list|release}: the ledger, for operators. */
 @Command(name = "leases", mixinStandardHelpOptions = true,

@@ -106,6 +106,16 @@ final class PlanRenderer {
       }
 
       @Override
+      public String attach(Action.AttachVf x) {
+        return "attach_vf";
+      }
+
+      @Override
+      public String detach(Action.DetachVf x) {
+        return "detach_vf";
+      }
+
+      @Override
       public String restoreParked(Action.RestoreParkedNic x) {
         return "restore_parked_nic";
       }

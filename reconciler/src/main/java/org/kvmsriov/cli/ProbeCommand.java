@@ -13,6 +13,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import org.kvmsriov.app.HypervisorConnector;
 
 @Command(name = "probe", mixinStandardHelpOptions = true,
     header = "OpenNebula host-monitoring lines: free and total VFs per PF.",

@@ -23,6 +23,7 @@ import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
+import org.kvmsriov.app.HypervisorConnector;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
     header = "Per PF: total, free and leased VFs, who holds them, and drift.",

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.BiPredicate;
 import java.util.function.Function;
-import java.util.function.Predicate;
 import org.kvmsriov.opennebula.VmNic;
 import org.kvmsriov.model.HostState;
 import org.kvmsriov.plan.Action;
@@ -18,7 +17,6 @@ import org.kvmsriov.plan.Planner;
 import org.kvmsriov.plan.VmNotice;
 import org.kvmsriov.port.Hypervisor;
 import org.kvmsriov.port.LeaseOwner;
-import org.kvmsriov.port.Ledger;
 import org.kvmsriov.port.LedgerSession;
 import org.kvmsriov.port.LedgerState;
 import org.kvmsriov.port.FabricView;
@@ -32,38 +30,31 @@ public final class Engine {
   /** Longer than any pass takes, so a driver action waits at most for one pass to finish. */
   public static final Duration LOCK_TIMEOUT = Duration.ofSeconds(120);
 
-  private final HostState desired;
-  private final Hypervisor hypervisor;
-  private final FabricView fabric;
-  private final Ledger ledger;
-  private final LeaseOwner self;
-  private final Predicate<LeaseOwner> alive;
-  private final Clock clock;
-
   /**
-   * @param self the owner recorded on leases this process takes
-   * @param alive whether a lease owner's process still runs
+   * Passes a request's settle runs at most: each step of a VF's way (program, attach, confirm;
+   * detach, release) takes one, and a step that fails is not retried within the request.
    */
-  public Engine(HostState desired, Hypervisor hypervisor, FabricView fabric, Ledger ledger, LeaseOwner self,
-      Predicate<LeaseOwner> alive, Clock clock) {
-    this.desired = desired;
-    this.hypervisor = hypervisor;
-    this.fabric = fabric;
-    this.ledger = ledger;
-    this.self = self;
-    this.alive = alive;
-    this.clock = clock;
+  private static final int SETTLE_PASSES = 4;
+
+  private final EngineContext ctx;
+
+  public Engine(EngineContext ctx) {
+    this.ctx = ctx;
+  }
+
+  public EngineContext context() {
+    return ctx;
   }
 
   public HostState desired() {
-    return desired;
+    return ctx.desired();
   }
 
   /**
    * One reconcile pass.
    *
    * <ol>
-   *   <li>take the ledger lock (driver actions wait for it, so a pass never races a deploy);
+   *   <li>take the ledger lock (driver actions hold it, so a pass never races a deploy);
    *   <li>observe host.yaml, the ledger, libvirt's domains and the fabric;
    *   <li>plan (pure), narrowed to {@code domain} when given;
    *   <li>unless {@code dryRun}, apply each action, committing the ledger after each;
@@ -71,7 +62,9 @@ public final class Engine {
    * </ol>
    */
   public PassResult reconcile(Optional<String> domain, boolean dryRun) {
-    return pass(domain, st -> VmNotice.none(), dryRun, (a, n) -> true);
+    try (LedgerSession session = ctx.ledger().open(LOCK_TIMEOUT)) {
+      return pass(session, domain, st -> VmNotice.none(), dryRun, (a, n) -> true, ctx.owners().current());
+    }
   }
 
   /**
@@ -82,9 +75,11 @@ public final class Engine {
    * @param nics the VM template's NICs this network driver serves
    */
   public PassResult post(String domain, List<VmNic> nics) {
-    return pass(Optional.of(domain),
-        st -> new VmNotice(TemplateNics.partitions(desired, st, domain, nics), java.util.Set.of()), false,
-        (a, n) -> true);
+    try (LedgerSession session = ctx.ledger().open(LOCK_TIMEOUT)) {
+      return pass(session, Optional.of(domain),
+          st -> new VmNotice(TemplateNics.partitions(ctx.desired(), st, domain, nics), java.util.Set.of()), false,
+          (a, n) -> true, ctx.owners().current());
+    }
   }
 
   /**
@@ -97,35 +92,69 @@ public final class Engine {
    * @param nics the NICs OpenNebula let go: all this driver serves, or the one being detached
    */
   public PassResult clean(String domain, List<VmNic> nics) {
-    return pass(Optional.of(domain),
-        st -> new VmNotice(java.util.Map.of(), TemplateNics.leases(desired, st, domain, nics)), false,
-        (a, n) -> a instanceof Action.ReleaseStaleLease r && n.gone().contains(r.lease().key()));
+    try (LedgerSession session = ctx.ledger().open(LOCK_TIMEOUT)) {
+      return pass(session, Optional.of(domain),
+          st -> new VmNotice(java.util.Map.of(), TemplateNics.leases(ctx.desired(), st, domain, nics)), false,
+          (a, n) -> a instanceof Action.ReleaseStaleLease r && n.gone().contains(r.lease().key()), ctx.owners().current());
+    }
+  }
+
+  /**
+   * Brings one domain's VFs to what the ledger now says a request wants — the VF-level half of
+   * every driver action: passes scoped to {@code domain}, inside the request's ledger session,
+   * until nothing is left to do (or a step failed and would only fail again).
+   *
+   * @param owner the request, recorded on leases the passes take
+   * @return every planned action and its outcome; reports once each
+   */
+  public PassResult settle(LedgerSession session, String domain, LeaseOwner owner) {
+    Instant start = ctx.clock().instant();
+    List<Action> planned = new ArrayList<>();
+    List<Outcome> outcomes = new ArrayList<>();
+    // an action is applied once per settle: a GUID that cannot be read back looks undone to every pass
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    Optional<Duration> next = Optional.empty();
+    for (int i = 0; i < SETTLE_PASSES; i++) {
+      // the request's own leases only: adopting VFs nobody leased and restoring parked NICs anew
+      // are the reconciler's (a restore's VF that could not be attached is left to it)
+      PassResult r = pass(session, Optional.of(domain), st -> VmNotice.none(), false,
+          (a, n) -> !(a instanceof Action.AdoptUntrackedVf) && !(a instanceof Action.RestoreParkedNic)
+              && seen.add(a.describe()), owner);
+      planned.addAll(r.plan().actions());
+      outcomes.addAll(r.outcomes());
+      next = r.next();
+      boolean progressed = r.outcomes().stream()
+          .anyMatch(o -> o.status() == Outcome.Status.DONE && !(o.action() instanceof Action.Report));
+      if (!progressed || r.failed()) {
+        break;
+      }
+    }
+    return new PassResult(new Plan(planned, next), outcomes, Duration.between(start, ctx.clock().instant()), next);
   }
 
   /**
    * @param notice what the network driver said, built from the ledger as this pass reads it
    * @param keep which planned actions this pass applies
    */
-  private PassResult pass(Optional<String> domain, Function<LedgerState, VmNotice> notice, boolean dryRun,
-      BiPredicate<Action, VmNotice> keep) {
-    Instant start = clock.instant();
-    try (LedgerSession session = ledger.open(LOCK_TIMEOUT)) {
-      VmNotice heard = notice.apply(session.state());
-      Observation o = Observer.observe(desired, fabric, session.state(), hypervisor.domains(), alive, clock.instant())
-          .with(heard);
-      Plan plan = Planner.plan(o);
-      if (domain.isPresent()) {
-        plan = plan.forDomain(domain.get());
-      }
-      plan = new Plan(plan.actions().stream().filter(a -> keep.test(a, heard)).toList(), plan.recheckAfter());
-      List<Outcome> outcomes = new ArrayList<>();
-      if (!dryRun) {
-        Executor ex = new Executor(desired, hypervisor, fabric, session, self, clock);
-        for (Action a : plan.actions()) {
-          outcomes.add(ex.apply(a));
-        }
-      }
-      return new PassResult(plan, outcomes, Duration.between(start, clock.instant()), plan.recheckAfter());
+  private PassResult pass(LedgerSession session, Optional<String> domain, Function<LedgerState, VmNotice> notice,
+      boolean dryRun, BiPredicate<Action, VmNotice> keep, LeaseOwner owner) {
+    Instant start = ctx.clock().instant();
+    VmNotice heard = notice.apply(session.state());
+    Observation o = Observer.observe(ctx.desired(), ctx.fabric(), session.state(), ctx.hypervisor().domains(),
+        ctx.owners()::alive, ctx.clock().instant()).with(heard);
+    Plan plan = Planner.plan(o);
+    if (domain.isPresent()) {
+      plan = plan.forDomain(domain.get());
     }
+    plan = new Plan(plan.actions().stream().filter(a -> keep.test(a, heard)).toList(), plan.recheckAfter());
+    List<Outcome> outcomes = new ArrayList<>();
+    if (!dryRun) {
+      Executor ex = new Executor(ctx.desired(), ctx.hypervisor(), ctx.fabric(), session, owner, ctx.clock(),
+          ctx.detachTimeout());
+      for (Action a : plan.actions()) {
+        outcomes.add(ex.apply(a));
+      }
+    }
+    return new PassResult(plan, outcomes, Duration.between(start, ctx.clock().instant()), plan.recheckAfter());
   }
 }

@@ -1,6 +1,7 @@
 package org.kvmsriov.engine;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -12,9 +13,10 @@ import org.kvmsriov.model.HostState;
 import org.kvmsriov.model.Mode;
 import org.kvmsriov.model.PfSpec;
 import org.kvmsriov.model.Pkey;
+import org.kvmsriov.model.Segment;
+import org.kvmsriov.model.VmId;
 import org.kvmsriov.plan.Action;
 import org.kvmsriov.plan.PartitionDecision;
-import org.kvmsriov.plan.PartitionRequest;
 import org.kvmsriov.port.HistoryEntry;
 import org.kvmsriov.port.Hypervisor;
 import org.kvmsriov.port.Lease;
@@ -24,6 +26,7 @@ import org.kvmsriov.port.LedgerSession;
 import org.kvmsriov.port.LedgerState;
 import org.kvmsriov.port.ParkedNic;
 import org.kvmsriov.port.FabricView;
+import org.kvmsriov.model.NicIdentity;
 
 /**
  * Applies actions, one at a time, committing the ledger after each so a crash between two
@@ -38,15 +41,21 @@ final class Executor implements Action.Visitor<Outcome.Status> {
   private final LedgerSession session;
   private final LeaseOwner self;
   private final Clock clock;
+  private final Duration detachTimeout;
 
+  /**
+   * @param self the owner of leases the pass takes (adopted VFs, restored parked NICs)
+   * @param detachTimeout how long a detach waits for the guest to let the device go
+   */
   Executor(HostState desired, Hypervisor hypervisor, FabricView fabric, LedgerSession session, LeaseOwner self,
-      Clock clock) {
+      Clock clock, Duration detachTimeout) {
     this.desired = desired;
     this.hypervisor = hypervisor;
     this.fabric = fabric;
     this.session = session;
     this.self = self;
     this.clock = clock;
+    this.detachTimeout = detachTimeout;
   }
 
   Outcome apply(Action a) {
@@ -75,7 +84,7 @@ final class Executor implements Action.Visitor<Outcome.Status> {
     if (l == null) {
       return Outcome.Status.DONE; // released meanwhile
     }
-    desired.pf(l.pf()).ifPresent(pf -> LeaseIdentity.reset(fabric, pf, l));
+    desired.pf(l.pf()).ifPresent(pf -> reset(pf, l));
     commit(session.state().without(l.key())
         .record(new HistoryEntry(now(), "release", l.key(), l.domain().orElse(""), a.reason())));
     return Outcome.Status.DONE;
@@ -86,7 +95,7 @@ final class Executor implements Action.Visitor<Outcome.Status> {
     Lease l = session.state().lease(a.lease().key()).orElseThrow(() -> new IllegalStateException("lease vanished"));
     Lease confirmed = l.withDomain(a.domainName(), vmIdOf(a.domainName()), now())
         .withState(LeaseState.ATTACHED, now());
-    commit(session.state().with(confirmed)
+    commit(unparkRestored(session.state().with(confirmed), confirmed)
         .record(new HistoryEntry(now(), "confirm", l.key(), a.domainName(), "the domain holds the VF")));
     return Outcome.Status.DONE;
   }
@@ -107,11 +116,55 @@ final class Executor implements Action.Visitor<Outcome.Status> {
     if (pf.mode() instanceof Mode.MlnxOfed2) {
       l.guid().ifPresent(g -> fabric.programGuid(pf, l.vfIndex(), g));
     }
-    hypervisor.attachDevice(l.domain().orElseThrow(),
-        DomainXmlWriter.deviceXml(l.vf(), LeaseIdentity.alias(pf, l), pf.mode(), l.mac(), OptionalInt.empty()));
+    hypervisor.attachDevice(l.domain().orElseThrow(), LeaseIdentity.deviceXml(pf, l));
     commit(session.state().with(l.withState(LeaseState.ATTACHED, now()))
         .record(new HistoryEntry(now(), "reattach", l.key(), l.domain().orElseThrow(), "detached behind our back")));
     return Outcome.Status.DONE;
+  }
+
+  @Override
+  public Outcome.Status attach(Action.AttachVf a) {
+    Lease l = session.state().lease(a.lease().key()).orElseThrow(() -> new IllegalStateException("lease vanished"));
+    PfSpec pf = pf(l);
+    String domain = l.domain().orElseThrow();
+    if (a.partition().isPresent()) {
+      l = recordPkey(l, LeaseIdentity.recorded(a.partition().get()), "map-pkey", "partition for attach");
+    }
+    l.guid().ifPresent(g -> fabric.programGuid(pf, a.lease().vfIndex(), g));
+    a.partition().ifPresent(d -> apply(pf, a.lease().vfIndex(), d));
+    hypervisor.attachDevice(domain, LeaseIdentity.deviceXml(pf, l));
+    if (a.newNic() && pf.mode() instanceof Mode.Generic) {
+      try {
+        hypervisor.attachDevice(domain, DomainXmlWriter.dummyXml(desired.driver(), l.mac().orElseThrow()));
+      } catch (RuntimeException e) {
+        hypervisor.detachDevice(domain, LeaseIdentity.deviceXml(pf, l), detachTimeout);
+        throw e;
+      }
+    }
+    Lease attached = l.withState(LeaseState.ATTACHED, now());
+    commit(unparkRestored(session.state().with(attached), attached)
+        .record(new HistoryEntry(now(), "attach", l.key(), domain, l.alias().orElse("VF") + " attached")));
+    return Outcome.Status.DONE;
+  }
+
+  @Override
+  public Outcome.Status detach(Action.DetachVf a) {
+    Lease l = a.lease();
+    PfSpec pf = pf(l);
+    String domain = l.domain().orElseThrow();
+    hypervisor.detachDevice(domain, DomainXmlWriter.deviceXml(l.vf(), a.device().alias()
+        .orElse(LeaseIdentity.alias(pf, l)), pf.mode(), l.mac(), a.device().vlan()), detachTimeout);
+    if (a.nicLeaves() && pf.mode() instanceof Mode.Generic && l.mac().isPresent()) {
+      hypervisor.detachDevice(domain, DomainXmlWriter.dummyXml(desired.driver(), l.mac().get()), detachTimeout);
+    }
+    commit(session.state().record(new HistoryEntry(now(), "detach", l.key(), domain, l.state().jsonName())));
+    return Outcome.Status.DONE;
+  }
+
+  /** A restored NIC is no longer parked once its VF is in the domain. */
+  private static LedgerState unparkRestored(LedgerState st, Lease attached) {
+    List<ParkedNic> rest = st.parked().stream().filter(p -> !p.restoredBy(attached)).toList();
+    return rest.size() == st.parked().size() ? st : new LedgerState(st.leases(), rest, st.history());
   }
 
   @Override
@@ -122,19 +175,21 @@ final class Executor implements Action.Visitor<Outcome.Status> {
     // The VF's GUID as found and the partition it will get, recorded before either is written,
     // so release can put the VF back.
     Optional<Guid> original = guid.isPresent() ? fabric.portGuid(pf, a.vfIndex()) : Optional.empty();
+    Segment asked = nic.pkey().isPresent() || nic.segment().isEmpty() ? Segment.recorded(nic.pkey())
+        : nic.segment().get();
     Optional<PartitionDecision> partition = guid.isPresent()
-        ? LeaseIdentity.decide(fabric, pf, PartitionRequest.recorded(nic.pkey())) : Optional.empty();
+        ? LeaseIdentity.decide(fabric, pf, asked) : Optional.empty();
     Lease l = Lease.reserve(nic.pf(), a.vf(), a.vfIndex(), nic.domain(), vmIdOf(nic.domain()), self, now())
         .withIdentity(Optional.of(nic.mac()), guid, original,
-            partition.isPresent() ? Optional.of(LeaseIdentity.recorded(partition.get())) : nic.pkey(), now());
+            partition.isPresent() ? Optional.of(LeaseIdentity.recorded(partition.get())) : nic.pkey(), now())
+        .withDevice(nic.segment(), Optional.of(SriovNic.aliasFor(nic.position())), now());
     commit(session.state().with(l)); // leased before libvirt is asked anything
     try {
       guid.ifPresent(g -> fabric.programGuid(pf, a.vfIndex(), g));
-      partition.ifPresent(d -> LeaseIdentity.apply(fabric, pf, a.vfIndex(), d));
-      hypervisor.attachDevice(nic.domain(), DomainXmlWriter.deviceXml(a.vf(), SriovNic.aliasFor(nic.position()),
-          pf.mode(), Optional.of(nic.mac()), OptionalInt.empty()));
+      partition.ifPresent(d -> apply(pf, a.vfIndex(), d));
+      hypervisor.attachDevice(nic.domain(), LeaseIdentity.deviceXml(pf, l));
     } catch (RuntimeException e) {
-      LeaseIdentity.reset(fabric, pf, l);
+      reset(pf, l);
       commit(session.state().without(l.key()));
       throw e;
     }
@@ -153,15 +208,16 @@ final class Executor implements Action.Visitor<Outcome.Status> {
 
   @Override
   public Outcome.Status mapPkey(Action.MapPkey a) {
-    fabric.mapPkey(pf(a.lease()), a.lease().vfIndex(), OptionalInt.of(a.physicalIndex()));
+    // recorded before it is written, so a release after a crash resets it
     recordPkey(a.lease(), a.pkey(), "map-pkey", "partition " + a.pkey());
+    fabric.mapPkey(pf(a.lease()), a.lease().vfIndex(), OptionalInt.of(a.physicalIndex()));
     return Outcome.Status.DONE;
   }
 
   @Override
   public Outcome.Status blockPartition(Action.BlockPartition a) {
-    fabric.mapPkey(pf(a.lease()), a.lease().vfIndex(), OptionalInt.empty());
     recordPkey(a.lease(), Pkey.BLOCKED, "block-partition", a.reason());
+    fabric.mapPkey(pf(a.lease()), a.lease().vfIndex(), OptionalInt.empty());
     return Outcome.Status.DONE;
   }
 
@@ -169,13 +225,14 @@ final class Executor implements Action.Visitor<Outcome.Status> {
    * Records the key a VF now reaches when it differs from the lease's (a partition the network
    * driver's post learnt), so later passes keep it and release resets it.
    */
-  private void recordPkey(Lease planned, Pkey key, String what, String why) {
+  private Lease recordPkey(Lease planned, Pkey key, String what, String why) {
     Lease l = session.state().lease(planned.key()).orElse(planned);
     if (l.pkey().equals(Optional.of(key))) {
-      return;
+      return l;
     }
-    commit(session.state().with(l.withIdentity(l.mac(), l.guid(), l.originalGuid(), Optional.of(key), now()))
-        .record(new HistoryEntry(now(), what, l.key(), l.domain().orElse(""), why)));
+    Lease next = l.withIdentity(l.mac(), l.guid(), l.originalGuid(), Optional.of(key), now());
+    commit(session.state().with(next).record(new HistoryEntry(now(), what, l.key(), l.domain().orElse(""), why)));
+    return next;
   }
 
   @Override
@@ -183,8 +240,29 @@ final class Executor implements Action.Visitor<Outcome.Status> {
     return Outcome.Status.REPORTED;
   }
 
+  /**
+   * Puts back what we programmed on an InfiniBand VF before it is free for the next VM: the GUID
+   * found at reservation (or none), and the default pkey map where the HCA has per-VF tables.
+   */
+  private void reset(PfSpec pf, Lease l) {
+    if (pf.mode() instanceof Mode.MlnxOfed2) {
+      if (l.guid().isPresent()) {
+        fabric.resetGuid(pf, l.vfIndex(), l.originalGuid());
+      }
+      if (l.pkey().isPresent() && fabric.portPkeys(pf).isPresent()) {
+        fabric.resetPkey(pf, l.vfIndex());
+      }
+    }
+  }
+
+  /** Writes a decision into the VF's virtual pkey table (index 0, or {@code none} when blocked). */
+  private void apply(PfSpec pf, int vfIndex, PartitionDecision d) {
+    fabric.mapPkey(pf, vfIndex, d instanceof PartitionDecision.Mapped m ? OptionalInt.of(m.physicalIndex())
+        : OptionalInt.empty());
+  }
+
   static OptionalInt vmIdOf(String domain) {
-    return domain.matches("one-\\d{1,9}") ? OptionalInt.of(Integer.parseInt(domain.substring(4))) : OptionalInt.empty();
+    return VmId.ofDomain(domain).map(id -> OptionalInt.of(id.value())).orElse(OptionalInt.empty());
   }
 
 }

@@ -12,24 +12,25 @@ import org.kvmsriov.model.MacAddress;
 import org.kvmsriov.model.Mode;
 import org.kvmsriov.model.PfName;
 import org.kvmsriov.model.PfSpec;
-import org.kvmsriov.plan.PartitionRequest;
+import org.kvmsriov.model.Segment;
 import org.kvmsriov.port.Lease;
 import org.kvmsriov.port.LeaseKey;
 import org.kvmsriov.port.LedgerState;
+import org.kvmsriov.model.NicIdentity;
 
 /**
  * Which of a VM's leases belong to which NICs of its OpenNebula template. A lease carries the
  * identity MAC derived from its NIC's MAC, not the NIC id, so NICs are matched by MAC as
  * detach_nic matches them. Pure.
  */
-final class TemplateNics {
+public final class TemplateNics {
 
   private TemplateNics() {}
 
   /** The leases of {@code domain} whose NIC is one of {@code nics}. */
   static Set<LeaseKey> leases(HostState desired, LedgerState st, String domain, List<VmNic> nics) {
     Set<LeaseKey> out = new HashSet<>();
-    for (Lease l : DriverActions.leasesOf(st, domain)) {
+    for (Lease l : st.leasesOfDomain(domain)) {
       nicOf(desired, l, nics).ifPresent(n -> out.add(l.key()));
     }
     return out;
@@ -40,13 +41,13 @@ final class TemplateNics {
    *
    * @throws org.kvmsriov.config.InvalidInputException when a VLAN_ID is no partition number
    */
-  static Map<LeaseKey, PartitionRequest> partitions(HostState desired, LedgerState st, String domain,
+  static Map<LeaseKey, Segment> partitions(HostState desired, LedgerState st, String domain,
       List<VmNic> nics) {
-    Map<LeaseKey, PartitionRequest> out = new HashMap<>();
-    for (Lease l : DriverActions.leasesOf(st, domain)) {
-      boolean ib = desired.pf(l.pf()).map(pf -> pf.mode() instanceof Mode.MlnxOfed2).orElse(false);
-      if (ib) {
-        nicOf(desired, l, nics).ifPresent(n -> out.put(l.key(), PartitionRequest.fromVlanId(n.vlanId())));
+    Map<LeaseKey, Segment> out = new HashMap<>();
+    for (Lease l : st.leasesOfDomain(domain)) {
+      Optional<Mode> mode = desired.pf(l.pf()).map(org.kvmsriov.model.PfSpec::mode);
+      if (mode.isPresent() && mode.get() instanceof Mode.MlnxOfed2) {
+        nicOf(desired, l, nics).ifPresent(n -> out.put(l.key(), Segment.of(mode.get(), n.vlanId())));
       }
     }
     return out;
@@ -57,7 +58,7 @@ final class TemplateNics {
   }
 
   /** The NIC on {@code sriov_<pf>} whose MAC the identity MAC {@code identity} was derived from. */
-  static Optional<VmNic> nicOf(HostState desired, PfName pf, MacAddress identity, List<VmNic> nics) {
+  public static Optional<VmNic> nicOf(HostState desired, PfName pf, MacAddress identity, List<VmNic> nics) {
     Optional<PfSpec> spec = desired.pf(pf);
     if (spec.isEmpty()) {
       return Optional.empty();

@@ -24,6 +24,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.kvmsriov.config.InvalidInputException;
+import org.kvmsriov.io.AtomicFiles;
 import org.kvmsriov.io.IoErrors;
 import org.kvmsriov.port.Ledger;
 import org.kvmsriov.port.LedgerException;
@@ -44,11 +45,8 @@ public final class FileLedger implements Ledger {
   /** Refuse before reading anything this large: a real ledger is a few KiB per VF. */
   static final long MAX_BYTES = 16L << 20;
 
-  private static final String TEMP_PREFIX = FILE + ".";
-  private static final String TEMP_SUFFIX = ".tmp";
   private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwxr-x---");
-  private static final FileAttribute<Set<PosixFilePermission>> FILE_MODE =
-      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r-----"));
+  private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-r-----");
   private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   /**
@@ -195,7 +193,8 @@ public final class FileLedger implements Ledger {
     Path f = dir.resolve(LOCK);
     try {
       try {
-        return FileChannel.open(f, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), FILE_MODE);
+        return FileChannel.open(f, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+            PosixFilePermissions.asFileAttribute(FILE_MODE));
       } catch (FileAlreadyExistsException e) {
         return FileChannel.open(f, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
       }
@@ -251,7 +250,7 @@ public final class FileLedger implements Ledger {
   /** Only called under the lock: no commit is in progress, so a temporary file is a crash's. */
   private void removeLeftoverTemps() {
     boolean removed = false;
-    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, TEMP_PREFIX + "*" + TEMP_SUFFIX)) {
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, AtomicFiles.tempPrefix(Path.of(FILE)) + "*" + AtomicFiles.TEMP_SUFFIX)) {
       for (Path p : s) {
         Files.deleteIfExists(p);
         removed = true;
@@ -328,44 +327,19 @@ public final class FileLedger implements Ledger {
       Objects.requireNonNull(next, "next");
       byte[] bytes = LedgerCodec.encode(next);
       Path target = dir.resolve(FILE);
-      Path temp = null;
       try {
-        temp = Files.createTempFile(dir, TEMP_PREFIX, TEMP_SUFFIX, FILE_MODE);
-        observer.reached(WriteStep.TEMP_CREATED);
-        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-          ByteBuffer buf = ByteBuffer.wrap(bytes);
-          while (buf.hasRemaining()) {
-            out.write(buf);
+        AtomicFiles.write(target, bytes, FILE_MODE, step -> {
+          if (step == AtomicFiles.Step.RENAMED) {
+            state = next; // renamed: this is the state now, whatever the directory sync says
           }
-          observer.reached(WriteStep.TEMP_WRITTEN);
-          out.force(true);
-        }
-        observer.reached(WriteStep.TEMP_SYNCED);
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-        temp = null;
+          observer.reached(WriteStep.valueOf(step.name()));
+        });
+      } catch (AtomicFiles.DirectoryNotSynced e) {
+        throw new LedgerException("ledger " + target + " was replaced but " + e.getMessage()
+            + ", so a power cut could undo it", e);
       } catch (IOException e) {
-        deleteQuietly(temp);
         throw new LedgerException("cannot write ledger " + target + " (it still holds the previous state): "
             + IoErrors.reason(e), e);
-      }
-      state = next; // renamed: this is the state now, whatever the directory sync says
-      observer.reached(WriteStep.RENAMED);
-      try {
-        syncDirectory();
-      } catch (IOException e) {
-        throw new LedgerException("ledger " + target + " was replaced but its directory could not be synced,"
-            + " so a power cut could undo it: " + IoErrors.reason(e), e);
-      }
-      observer.reached(WriteStep.DIRECTORY_SYNCED);
-    }
-
-    private void deleteQuietly(Path p) {
-      if (p != null) {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          // the next open removes it
-        }
       }
     }
 

@@ -16,6 +16,7 @@ import org.kvmsriov.model.MacAddress;
 import org.kvmsriov.model.PciAddress;
 import org.kvmsriov.model.PfName;
 import org.kvmsriov.model.Pkey;
+import org.kvmsriov.model.Segment;
 import org.kvmsriov.port.HistoryEntry;
 import org.kvmsriov.port.Lease;
 import org.kvmsriov.port.LeaseKey;
@@ -39,14 +40,16 @@ import tools.jackson.databind.node.ObjectNode;
  * <pre>
  * { "version": 1,
  *   "leases":  [ { "pf", "vf", "vf_index", "domain"?, "vm_id"?, "mac"?, "guid"?, "original_guid"?,
- *                  "pkey"?, "state", "owner": {"kind": "process", "pid", "start_time"?, "boot_id"}
+ *                  "pkey"?, "segment"?, "alias"?, "state", "owner": {"kind": "process", "pid", "start_time"?, "boot_id"}
  *                                           | {"kind": "imported", "source"},
  *                  "created_at", "updated_at" } ],
- *   "parked":  [ { "domain", "position", "pf", "mac", "pkey"?, "parked_at" } ],
+ *   "parked":  [ { "domain", "position", "pf", "mac", "pkey"?, "segment"?, "parked_at" } ],
  *   "history": [ { "at", "action", "pf", "vf", "domain", "reason" } ] }
  * </pre>
  *
- * {@code ?} marks a field that may be null or absent. Reading is strict: unknown or duplicate
+ * {@code ?} marks a field that may be null or absent. {@code segment} is {@code untagged},
+ * {@code vlan N}, {@code partition N} or {@code blocked}; it and {@code alias} are written only
+ * when known, so a ledger of an older kvm-sriov is rewritten unchanged. Reading is strict: unknown or duplicate
  * keys, wrong types and invalid values are refused with the JSON path of the offending field,
  * since the file can be edited (or damaged) outside kvm-sriov.
  */
@@ -99,6 +102,8 @@ public final class LedgerCodec {
     o.put("guid", l.guid().map(Guid::toColons).orElse(null));
     o.put("original_guid", l.originalGuid().map(Guid::toColons).orElse(null));
     o.put("pkey", l.pkey().map(Pkey::toString).orElse(null));
+    l.segment().ifPresent(seg -> o.put("segment", seg.text()));
+    l.alias().ifPresent(a -> o.put("alias", a));
     o.put("state", l.state().jsonName());
     ObjectNode owner = o.putObject("owner");
     l.owner().accept(new LeaseOwner.Visitor<Void>() {
@@ -129,6 +134,7 @@ public final class LedgerCodec {
     o.put("pf", p.pf().value());
     o.put("mac", p.mac().toString());
     o.put("pkey", p.pkey().map(Pkey::toString).orElse(null));
+    p.segment().ifPresent(seg -> o.put("segment", seg.text()));
     o.put("parked_at", p.parkedAt().toString());
   }
 
@@ -186,8 +192,8 @@ public final class LedgerCodec {
   }
 
   private static Lease readLease(Obj o) {
-    o.only(Set.of("pf", "vf", "vf_index", "domain", "vm_id", "mac", "guid", "original_guid", "pkey", "state",
-        "owner", "created_at", "updated_at"));
+    o.only(Set.of("pf", "vf", "vf_index", "domain", "vm_id", "mac", "guid", "original_guid", "pkey", "segment",
+        "alias", "state", "owner", "created_at", "updated_at"));
     PfName pf = o.parse("pf", PfName::new);
     PciAddress vf = o.parse("vf", s -> {
       PciAddress a = PciAddress.parse(s);
@@ -206,12 +212,14 @@ public final class LedgerCodec {
     Optional<Guid> guid = o.optional("guid", Guid::parse);
     Optional<Guid> original = o.optional("original_guid", Guid::parse);
     Optional<Pkey> pkey = o.optional("pkey", Pkey::parse);
+    Optional<Segment> segment = o.optional("segment", Segment::parse);
+    Optional<String> alias = o.optional("alias", a -> a);
     LeaseState state = o.parse("state", LeaseState::fromJson);
     LeaseOwner owner = readOwner(o.object("owner"));
     Instant created = o.instant("created_at");
     Instant updated = o.instant("updated_at");
-    return o.value("", () -> new Lease(pf, vf, index, domain, vmId, mac, guid, original, pkey, state, owner,
-        created, updated));
+    return o.value("", () -> new Lease(pf, vf, index, domain, vmId, mac, guid, original, pkey, segment, alias, state,
+        owner, created, updated));
   }
 
   private static LeaseOwner readOwner(Obj o) {
@@ -234,14 +242,15 @@ public final class LedgerCodec {
   }
 
   private static ParkedNic readParked(Obj o) {
-    o.only(Set.of("domain", "position", "pf", "mac", "pkey", "parked_at"));
+    o.only(Set.of("domain", "position", "pf", "mac", "pkey", "segment", "parked_at"));
     String domain = o.string("domain");
     int position = o.integer("position", 0, 0xff);
     PfName pf = o.parse("pf", PfName::new);
     MacAddress mac = o.parse("mac", MacAddress::parse);
     Optional<Pkey> pkey = o.optional("pkey", Pkey::parse);
+    Optional<Segment> segment = o.optional("segment", Segment::parse);
     Instant at = o.instant("parked_at");
-    return o.value("domain", () -> new ParkedNic(domain, position, pf, mac, pkey, at));
+    return o.value("domain", () -> new ParkedNic(domain, position, pf, mac, pkey, segment, at));
   }
 
   private static InvalidInputException refused(String file, String what) {

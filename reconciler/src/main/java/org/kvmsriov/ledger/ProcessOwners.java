@@ -1,5 +1,6 @@
 package org.kvmsriov.ledger;
 
+import org.kvmsriov.port.Owners;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,7 +14,7 @@ import org.kvmsriov.port.LeaseOwner;
  * Names processes as lease owners and tells whether an owner still runs. A pid is reused by the
  * kernel, so an owner is (pid, start time, boot id); any mismatch means the owner is gone.
  */
-public final class ProcessOwners {
+public final class ProcessOwners implements Owners {
 
   private final Path procRoot;
 
@@ -25,7 +26,8 @@ public final class ProcessOwners {
     this.procRoot = root;
   }
 
-  /** This process, as an owner. */
+  /** This process, as an owner: a CLI process serves one request. */
+  @Override
   public LeaseOwner.Process current() {
     ProcessHandle self = ProcessHandle.current();
     return new LeaseOwner.Process(self.pid(), self.info().startInstant(), bootId());
@@ -51,6 +53,11 @@ public final class ProcessOwners {
    * Whether {@code owner} still runs. Errs towards "alive" where the OS cannot tell (an unknown
    * boot id, a start time it does not report): a live owner's lease must never be taken away.
    */
+  @Override
+  public boolean alive(LeaseOwner owner) {
+    return !(owner instanceof LeaseOwner.Process p) || isAlive(p);
+  }
+
   public boolean isAlive(LeaseOwner.Process owner) {
     String boot = bootId();
     if (!boot.equals("unknown") && !owner.bootId().equals("unknown") && !boot.equals(owner.bootId())) {

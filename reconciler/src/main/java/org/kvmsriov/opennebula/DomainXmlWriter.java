@@ -59,7 +59,7 @@ public final class DomainXmlWriter {
 
   private static void appendDummy(Document doc, Element devices, VfBinding b, HostState.DriverSettings d) {
     String indent = "\t\t";
-    Element iface = dummyElement(doc, d, b.nic().position(), b.nic().mac());
+    Element iface = dummyElement(doc, d, new SriovIdentity(d.macPrefix(), b.nic().position(), b.nic().mac()).dummyMac());
     layOut(doc, iface, indent);
     // Before the whitespace that precedes </devices>, so the closing tag keeps its indentation.
     Node last = devices.getLastChild();
@@ -69,10 +69,10 @@ public final class DomainXmlWriter {
     devices.insertBefore(iface, before);
   }
 
-  /** The generic-mode dummy NIC for the {@code position}-th SR-IOV NIC, to hot-plug. */
-  public static String dummyXml(HostState.DriverSettings d, int position, MacAddress nicMac) {
+  /** The generic-mode dummy NIC whose MAC is {@code dummyMac}, to hot-plug or detach. */
+  public static String dummyXml(HostState.DriverSettings d, MacAddress dummyMac) {
     Document doc = SafeXml.parse("<devices/>", "device");
-    doc.replaceChild(dummyElement(doc, d, position, nicMac), doc.getDocumentElement());
+    doc.replaceChild(dummyElement(doc, d, dummyMac), doc.getDocumentElement());
     return SafeXml.serialize(doc);
   }
 
@@ -129,7 +129,7 @@ public final class DomainXmlWriter {
   }
 
   /** Generic mode's NIC on the dummy bridge, whose MAC carries the SR-IOV NIC's identity. */
-  private static Element dummyElement(Document doc, HostState.DriverSettings d, int position, MacAddress nicMac) {
+  private static Element dummyElement(Document doc, HostState.DriverSettings d, MacAddress dummyMac) {
     Element iface = doc.createElement("interface");
     iface.setAttribute("type", "bridge");
     Element source = doc.createElement("source");
@@ -141,7 +141,7 @@ public final class DomainXmlWriter {
       iface.appendChild(vp);
     }
     Element mac = doc.createElement("mac");
-    mac.setAttribute("address", new SriovIdentity(d.macPrefix(), position, nicMac).dummyMac().toString());
+    mac.setAttribute("address", dummyMac.toString());
     iface.appendChild(mac);
     Element model = doc.createElement("model");
     model.setAttribute("type", "virtio");

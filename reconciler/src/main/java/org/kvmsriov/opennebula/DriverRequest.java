@@ -49,11 +49,25 @@ public sealed interface DriverRequest {
 
   record Poll(String deployId, int vmId) implements DriverRequest {}
 
-  /** One NIC of a VM migrating in: its PF, position and identity MAC, and partition if mapped. */
-  record IncomingNic(org.kvmsriov.model.PfName pf, int position, MacAddress mac, java.util.Optional<org.kvmsriov.model.Pkey> pkey) {
-    /** {@code <pf>/<position>/<mac>[/<pkey>]}, the argv form migrate passes to the destination. */
+  /**
+   * One NIC of a VM migrating in: its PF, position and identity MAC, the partition key it was
+   * mapped to and the segment (VLAN or partition) it asked for, when known.
+   */
+  record IncomingNic(org.kvmsriov.model.PfName pf, int position, MacAddress mac,
+      java.util.Optional<org.kvmsriov.model.Pkey> pkey, java.util.Optional<org.kvmsriov.model.Segment> segment) {
+
+    /**
+     * {@code <pf>/<position>/<mac>[/<pkey>|-[/<segment>]]}, the argv form migrate passes to the
+     * destination; the segment as {@code vlan=42}, {@code partition=20000}, {@code untagged} or
+     * {@code blocked}. The three- and four-field forms of earlier versions are still read.
+     */
     public String token() {
-      return pf + "/" + position + "/" + mac + pkey.map(k -> "/" + k).orElse("");
+      String t = pf + "/" + position + "/" + mac;
+      // the segment only when the key does not already say it (the forms earlier versions read)
+      if (segment.isPresent() && !segment.get().equals(org.kvmsriov.model.Segment.recorded(pkey))) {
+        return t + "/" + pkey.map(Object::toString).orElse("-") + "/" + segment.get().text().replace(' ', '=');
+      }
+      return t + pkey.map(k -> "/" + k).orElse("");
     }
   }
 
@@ -179,11 +193,15 @@ public sealed interface DriverRequest {
       String v = text(i, "incoming NIC");
       String[] f = v.split("/", -1);
       try {
-        if ((f.length != 3 && f.length != 4) || !f[1].matches("\\d{1,3}")) {
-          throw new IllegalArgumentException("expected <pf>/<position>/<mac>[/<pkey>]");
+        if (f.length < 3 || f.length > 5 || !f[1].matches("\\d{1,3}")) {
+          throw new IllegalArgumentException("expected <pf>/<position>/<mac>[/<pkey>]"
+              + " or <pf>/<position>/<mac>/<pkey>|-/<segment>");
         }
         return new IncomingNic(new org.kvmsriov.model.PfName(f[0]), Integer.parseInt(f[1]), MacAddress.parse(f[2]),
-            f.length == 4 ? java.util.Optional.of(org.kvmsriov.model.Pkey.parse(f[3])) : java.util.Optional.empty());
+            f.length >= 4 && !f[3].equals("-") ? java.util.Optional.of(org.kvmsriov.model.Pkey.parse(f[3]))
+                : java.util.Optional.empty(),
+            f.length == 5 ? java.util.Optional.of(org.kvmsriov.model.Segment.parse(f[4].replace('=', ' ')))
+                : java.util.Optional.empty());
       } catch (IllegalArgumentException e) {
         throw new InvalidInputException(action + ": incoming NIC '" + v + "': " + e.getMessage());
       }

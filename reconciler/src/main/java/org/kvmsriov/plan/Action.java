@@ -31,6 +31,10 @@ public sealed interface Action {
 
     R reattach(ReattachVf a);
 
+    R attach(AttachVf a);
+
+    R detach(DetachVf a);
+
     R restoreParked(RestoreParkedNic a);
 
     R programGuid(ProgramGuid a);
@@ -114,6 +118,56 @@ public sealed interface Action {
     @Override
     public <R> R accept(Visitor<R> v) {
       return v.reattach(this);
+    }
+  }
+
+  /**
+   * A request (hot-plug, restore) leased a VF for a NIC of a running domain: program its identity
+   * and partition, then attach it (in generic mode, with its dummy NIC when the NIC is new).
+   *
+   * @param partition where its pkey index 0 goes (HCAs with per-VF pkey tables)
+   * @param newNic the NIC is new to the domain (hot-plug), not one restored from a checkpoint
+   */
+  record AttachVf(Lease lease, java.util.Optional<PartitionDecision> partition, boolean newNic) implements Action {
+    @Override
+    public java.util.Optional<String> domain() {
+      return lease.domain();
+    }
+
+    @Override
+    public String describe() {
+      return "attach " + lease.pf() + " VF " + lease.vfIndex() + " (" + lease.vf() + ") to "
+          + lease.domain().orElse("?") + lease.mac().map(m -> " for its NIC " + m).orElse("");
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.attach(this);
+    }
+  }
+
+  /**
+   * A request takes the VF out of its running domain (save, migration, NIC detach): detach the
+   * device as the domain holds it.
+   *
+   * @param device the VF as the domain's live XML shows it (alias, VLAN)
+   * @param nicLeaves the NIC goes for good (detach_nic): in generic mode its dummy NIC goes too
+   */
+  record DetachVf(Lease lease, org.kvmsriov.port.PciHostdev device, boolean nicLeaves) implements Action {
+    @Override
+    public java.util.Optional<String> domain() {
+      return lease.domain();
+    }
+
+    @Override
+    public String describe() {
+      return "detach " + lease.pf() + " VF " + lease.vfIndex() + " (" + lease.vf() + ") from "
+          + lease.domain().orElse("?") + " (" + lease.state().jsonName() + ")";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.detach(this);
     }
   }
 
@@ -220,6 +274,7 @@ public sealed interface Action {
     HOLDER_DIFFERS,
     PARTITION_BLOCKED,
     NO_FREE_VF,
+    SUBNET_MANAGER,
     UNOBSERVABLE
   }
 }

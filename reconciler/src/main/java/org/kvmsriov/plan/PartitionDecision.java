@@ -3,6 +3,7 @@ package org.kvmsriov.plan;
 import java.util.List;
 import java.util.Optional;
 import org.kvmsriov.model.Pkey;
+import org.kvmsriov.model.Segment;
 
 /**
  * Where a VF's virtual pkey index 0 — the one the guest's IPoIB interface uses by default —
@@ -26,14 +27,14 @@ public sealed interface PartitionDecision {
    * @param portTable the port's physical pkey table in index order (empty slot = empty)
    * @param allowed host.yaml's pkeys for the PF; empty means any key in the table
    */
-  static PartitionDecision decide(PartitionRequest request, List<Optional<Pkey>> portTable, List<Pkey> allowed) {
-    if (request instanceof PartitionRequest.Blocked) {
+  public static PartitionDecision decide(Segment request, List<Optional<Pkey>> portTable, List<Pkey> allowed) {
+    if (request instanceof Segment.Blocked) {
       return new Blocked("it was blocked where it ran before; the network driver's post step maps its VLAN_ID");
     }
-    List<Pkey> wanted = request instanceof PartitionRequest.Partition p ? p.keys()
+    List<Pkey> wanted = request instanceof Segment.Partition p ? p.keys()
         : List.of(Pkey.DEFAULT_FULL, new Pkey(0x7fff));
     for (Pkey key : wanted) {
-      if (!allowed.isEmpty() && request instanceof PartitionRequest.Partition && !allowed.contains(key)) {
+      if (!allowed.isEmpty() && request instanceof Segment.Partition && !allowed.contains(key)) {
         continue;
       }
       for (int i = 0; i < portTable.size(); i++) {
@@ -42,10 +43,10 @@ public sealed interface PartitionDecision {
         }
       }
     }
-    String what = request instanceof PartitionRequest.Partition p
+    String what = request instanceof Segment.Partition p
         ? "partition " + p.number() + " (" + p.keys().get(0) + " or " + p.keys().get(1) + ")"
         : "the default partition (0xffff or 0x7fff)";
-    boolean notAllowed = request instanceof PartitionRequest.Partition p
+    boolean notAllowed = request instanceof Segment.Partition p
         && !allowed.isEmpty() && p.keys().stream().noneMatch(allowed::contains);
     return new Blocked(what + (notAllowed ? " is not in host.yaml's pkeys for this PF"
         : " is not in the port's pkey table"));

@@ -15,6 +15,7 @@ import org.kvmsriov.model.Guid;
 import org.kvmsriov.model.PciAddress;
 import org.kvmsriov.model.PfName;
 import org.kvmsriov.model.Pkey;
+import org.kvmsriov.model.Segment;
 import org.kvmsriov.port.DomainInfo;
 import org.kvmsriov.port.Lease;
 import org.kvmsriov.port.LeaseState;
@@ -122,6 +123,12 @@ public final class Planner {
       }
       String name = l.domain().get();
       DomainInfo dom = domains.get(name);
+      boolean active = dom != null && dom.isActive();
+      boolean live = !o.deadOwners().contains(l.owner());
+      if (l.state().isLeaving()) {
+        leaving(l, dom, who.contains(name), active, live);
+        return;
+      }
       if (who.contains(name)) {
         if (l.state() == LeaseState.RESERVED || l.state() == LeaseState.MIGRATING_IN) {
           confirms.add(new Action.ConfirmLease(l, name));
@@ -131,7 +138,7 @@ public final class Planner {
               "VF " + l.vf() + " of " + name + " is no longer in host.yaml's map of " + l.pf()
                   + "; left attached until the VM gives it up"));
         }
-        drift(l);
+        drift(l, false);
         return;
       }
       if (!who.isEmpty()) {
@@ -141,31 +148,71 @@ public final class Planner {
       }
       if (o.notice().gone().contains(l.key())) {
         releases.add(new Action.ReleaseStaleLease(l, "OpenNebula's network driver let go of "
-            + (dom != null && dom.isActive() ? "this NIC of " : "") + name));
+            + (active ? "this NIC of " : "") + name));
         return;
       }
-      boolean active = dom != null && dom.isActive();
-      // A migration that moved the domain here but could not attach its VFs left MIGRATING_IN
-      // leases: the domain should hold them, as with a VF detached behind our back.
-      if (active && (l.state() == LeaseState.ATTACHED || l.state() == LeaseState.MIGRATING_IN)) {
-        if (inMap) {
-          attaches.add(new Action.ReattachVf(l));
+      boolean fresh = l.state() == LeaseState.RESERVED || l.state() == LeaseState.MIGRATING_IN;
+      if (fresh && live) {
+        // a request is bringing this VF to its domain: the identity first, then the device (an
+        // incoming migration's VF waits for the domain to arrive: migrate_in_attach)
+        if (active && l.state() == LeaseState.RESERVED) {
+          attaches.add(new Action.AttachVf(l, decision(l), newNic(l)));
         } else {
-          reports.add(new Action.Report(Action.ReportKind.LEASE_NOT_IN_MAP, l.domain(),
-              "VF " + l.vf() + " left " + name + " and is no longer in host.yaml; not re-attached"));
+          drift(l, true);
         }
         return;
       }
-      if (l.state() == LeaseState.MIGRATING_OUT && active) {
-        return; // the migration that detached it is still in flight; its driver action settles it
+      // A migration that moved the domain here but could not attach its VFs left MIGRATING_IN
+      // leases: the domain should hold them, as with a VF detached behind our back.
+      if (active && (l.state() == LeaseState.ATTACHED || l.state() == LeaseState.MIGRATING_IN)) {
+        reattach(l, inMap, name);
+        return;
       }
-      if (l.state() == LeaseState.RESERVED && o.deadOwners().contains(l.owner())) {
+      if (l.state() == LeaseState.RESERVED && !live) {
         releases.add(new Action.ReleaseStaleLease(l, "the process that reserved it died before "
             + name + (dom == null ? " was created" : " took it")));
         return;
       }
       staleAfterGrace(l, dom == null ? "domain " + name + " does not exist"
           : !active ? "domain " + name + " is not running" : "domain " + name + " runs without it");
+    }
+
+    /**
+     * A lease a request is taking away from its domain (save, migration, NIC detach, shutdown):
+     * while the request lives, its VF is detached and, when the request gives it back, released;
+     * once the request is gone, what it left half-done is undone (a VF still held is kept, one a
+     * running domain lost is attached again) or finished (a release).
+     */
+    private void leaving(Lease l, DomainInfo dom, boolean held, boolean active, boolean live) {
+      String name = l.domain().orElseThrow();
+      if (held && live) {
+        PciHostdev device = dom.hostdevs().stream().filter(h -> h.source().equals(l.vf())).findFirst().orElseThrow();
+        attaches.add(new Action.DetachVf(l, device, l.state() == LeaseState.RELEASING));
+      } else if (held) {
+        confirms.add(new Action.ConfirmLease(l, name));
+      } else if (l.state() == LeaseState.RELEASING) {
+        releases.add(new Action.ReleaseStaleLease(l, live ? "given back by the driver action on " + name
+            : "the driver action that was giving it back from " + name + " ended"));
+      } else if (!live && active) {
+        reattach(l, l.pf().equals(mappedPf.get(l.vf())), name);
+      } else if (!live) {
+        staleAfterGrace(l, dom == null ? "domain " + name + " does not exist" : "domain " + name + " is not running");
+      }
+      // otherwise (detaching or migrating out, request alive, VF off the domain): the request carries on
+    }
+
+    private void reattach(Lease l, boolean inMap, String name) {
+      if (inMap) {
+        attaches.add(new Action.ReattachVf(l));
+      } else {
+        reports.add(new Action.Report(Action.ReportKind.LEASE_NOT_IN_MAP, l.domain(),
+            "VF " + l.vf() + " left " + name + " and is no longer in host.yaml; not re-attached"));
+      }
+    }
+
+    /** Whether a reserved lease is a NIC new to its domain (hot-plug), rather than one restored. */
+    private boolean newNic(Lease l) {
+      return o.ledger().parked().stream().noneMatch(p -> p.restoredBy(l));
     }
 
     private void staleAfterGrace(Lease l, String why) {
@@ -178,45 +225,64 @@ public final class Planner {
       }
     }
 
-    private void drift(Lease l) {
+    /**
+     * @param preparing the lease's VF is not in its domain yet: a GUID that cannot be read back is
+     *     programmed too, and a partition only the subnet manager can grant is reported
+     */
+    private void drift(Lease l, boolean preparing) {
       l.guid().ifPresent(want -> {
         Guid seen = o.guids().get(l.vf());
-        if (seen != null && !seen.equals(want)) {
-          programs.add(new Action.ProgramGuid(l, want, seen.toString()));
+        if (seen == null ? preparing : !seen.equals(want)) {
+          programs.add(new Action.ProgramGuid(l, want, seen == null ? "nothing it can read back" : seen.toString()));
         }
       });
-      partition(l);
+      Optional<PartitionDecision> d = decision(l);
+      if (d.isPresent()) {
+        partition(l, d.get());
+      } else if (preparing && o.portPkeys().get(l.pf()) == null && l.guid().isPresent()
+          && l.partitionAsked().orElse(Segment.UNTAGGED) instanceof Segment.Partition p) {
+        reports.add(new Action.Report(Action.ReportKind.SUBNET_MANAGER, l.domain(), l.pf()
+            + " has no per-VF pkey tables (mlx5): partition " + p.number() + " must be granted to GUID "
+            + l.guid().get() + " by the subnet manager"));
+      }
     }
 
     /**
      * Where the VF's virtual pkey index 0 should point: at the partition {@code post} says the
-     * NIC asks for, else at the key the lease records (or {@code none} when it records a block).
+     * NIC asks for, else at the key the lease records (or {@code none} when it records a block),
+     * else at the partition its segment asks for. Empty when there is nothing to map: no per-VF
+     * pkey table on this HCA (mlx5: the subnet manager owns partitions), nothing asked, or a
+     * recorded key gone from the port's table (reported).
      */
-    private void partition(Lease l) {
+    private Optional<PartitionDecision> decision(Lease l) {
       List<Optional<Pkey>> table = o.portPkeys().get(l.pf());
-      OptionalInt slot = o.pkeySlot0().get(l.vf());
-      if (table == null || slot == null) {
-        return; // no per-VF pkey table on this HCA (mlx5: the subnet manager owns partitions)
+      if (table == null || o.pkeySlot0().get(l.vf()) == null) {
+        return Optional.empty();
       }
-      PartitionRequest asked = o.notice().partitions().get(l.key());
-      PartitionDecision want;
+      Segment asked = o.notice().partitions().get(l.key());
+      List<Pkey> allowed = o.desired().pf(l.pf()).map(org.kvmsriov.model.PfSpec::pkeys).orElse(List.of());
       if (asked != null) {
-        want = PartitionDecision.decide(asked, table,
-            o.desired().pf(l.pf()).map(org.kvmsriov.model.PfSpec::pkeys).orElse(List.of()));
-      } else if (l.pkey().isEmpty()) {
-        return;
-      } else if (l.pkey().get().equals(Pkey.BLOCKED)) {
-        want = new PartitionDecision.Blocked("its partition was not found when it was mapped");
-      } else {
-        int index = table.indexOf(l.pkey());
-        if (index < 0) {
-          reports.add(new Action.Report(Action.ReportKind.PARTITION_BLOCKED, l.domain(),
-              "pkey " + l.pkey().get() + " of " + l.domain().orElse("?") + " is gone from " + l.pf()
-                  + "'s port table; its VF cannot reach the partition"));
-          return;
-        }
-        want = new PartitionDecision.Mapped(index, l.pkey().get());
+        return Optional.of(PartitionDecision.decide(asked, table, allowed));
       }
+      if (l.pkey().isEmpty()) {
+        return l.segment().map(seg -> PartitionDecision.decide(seg, table, allowed));
+      }
+      if (l.pkey().get().equals(Pkey.BLOCKED)) {
+        return Optional.of(new PartitionDecision.Blocked("its partition was not found when it was mapped"));
+      }
+      int index = table.indexOf(l.pkey());
+      if (index < 0) {
+        reports.add(new Action.Report(Action.ReportKind.PARTITION_BLOCKED, l.domain(),
+            "pkey " + l.pkey().get() + " of " + l.domain().orElse("?") + " is gone from " + l.pf()
+                + "'s port table; its VF cannot reach the partition"));
+        return Optional.empty();
+      }
+      return Optional.of(new PartitionDecision.Mapped(index, l.pkey().get()));
+    }
+
+    /** Plans the write that makes the VF's pkey index 0 what {@code want} says, if it differs. */
+    private void partition(Lease l, PartitionDecision want) {
+      OptionalInt slot = o.pkeySlot0().get(l.vf());
       String seen = slot.isEmpty() ? "none" : "port index " + slot.getAsInt();
       if (want instanceof PartitionDecision.Mapped m) {
         if (!slot.equals(OptionalInt.of(m.physicalIndex())) || !l.pkey().equals(Optional.of(m.pkey()))) {
@@ -262,6 +328,9 @@ public final class Planner {
         DomainInfo d = domains.get(nic.domain());
         if (d == null || !d.isActive()) {
           continue; // saved or migrated away: the identity waits for its restore
+        }
+        if (o.ledger().leases().values().stream().anyMatch(nic::restoredBy)) {
+          continue; // a restore has leased its VF and is attaching it
         }
         List<PciAddress> vfs = o.vfMaps().getOrDefault(nic.pf(), List.of());
         int free = -1;

@@ -2,6 +2,7 @@ package org.kvmsriov.plan;
 
 import java.util.Map;
 import java.util.Set;
+import org.kvmsriov.model.Segment;
 import org.kvmsriov.port.LeaseKey;
 
 /**
@@ -15,7 +16,7 @@ import org.kvmsriov.port.LeaseKey;
  *     detached). OpenNebula has said so, so no grace period is waited for; a VF a running domain
  *     holds is still never released
  */
-public record VmNotice(Map<LeaseKey, PartitionRequest> partitions, Set<LeaseKey> gone) {
+public record VmNotice(Map<LeaseKey, Segment> partitions, Set<LeaseKey> gone) {
 
   private static final VmNotice NONE = new VmNotice(Map.of(), Set.of());
 

@@ -9,6 +9,7 @@ import org.kvmsriov.model.MacAddress;
 import org.kvmsriov.model.PciAddress;
 import org.kvmsriov.model.PfName;
 import org.kvmsriov.model.Pkey;
+import org.kvmsriov.model.Segment;
 
 /**
  * One VF leased to one domain. Immutable; change it with the {@code with…} methods.
@@ -24,6 +25,10 @@ import org.kvmsriov.model.Pkey;
  * @param guid the GUID programmed on the VF, when set
  * @param originalGuid the VF's GUID before we programmed it, to restore on release
  * @param pkey the partition the VF was mapped to, when set
+ * @param segment the VLAN (Ethernet) or partition (InfiniBand) its NIC asked for; empty for a
+ *     lease taken before kvm-sriov recorded it, or adopted
+ * @param alias the libvirt user alias of its device ({@code ua-sriov-<position>}), when known:
+ *     with the MAC and segment it rebuilds the device exactly as the driver attached it
  * @param state where the lease is in its life
  * @param owner who took it
  * @param createdAt when it was taken
@@ -39,6 +44,8 @@ public record Lease(
     Optional<Guid> guid,
     Optional<Guid> originalGuid,
     Optional<Pkey> pkey,
+    Optional<Segment> segment,
+    Optional<String> alias,
     LeaseState state,
     LeaseOwner owner,
     Instant createdAt,
@@ -56,6 +63,14 @@ public record Lease(
     Objects.requireNonNull(guid, "guid");
     Objects.requireNonNull(originalGuid, "originalGuid");
     Objects.requireNonNull(pkey, "pkey");
+    Objects.requireNonNull(segment, "segment");
+    Objects.requireNonNull(alias, "alias");
+    alias.ifPresent(a -> {
+      if (!a.matches("ua-[A-Za-z0-9_-]{1,60}")) {
+        throw new IllegalArgumentException("device alias '" + a.replaceAll("\\p{Cntrl}", "?")
+            + "' is not a libvirt user alias (ua-[A-Za-z0-9_-]+)");
+      }
+    });
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(owner, "owner");
     Objects.requireNonNull(createdAt, "createdAt");
@@ -75,6 +90,14 @@ public record Lease(
     }
   }
 
+  /** A lease without a recorded segment and alias (adopted, or from an older ledger). */
+  public Lease(PfName pf, PciAddress vf, int vfIndex, Optional<String> domain, OptionalInt vmId,
+      Optional<MacAddress> mac, Optional<Guid> guid, Optional<Guid> originalGuid, Optional<Pkey> pkey,
+      LeaseState state, LeaseOwner owner, Instant createdAt, Instant updatedAt) {
+    this(pf, vf, vfIndex, domain, vmId, mac, guid, originalGuid, pkey, Optional.empty(), Optional.empty(), state,
+        owner, createdAt, updatedAt);
+  }
+
   /** A new lease taken by {@code owner} for {@code domain}, in state {@link LeaseState#RESERVED}. */
   public static Lease reserve(PfName pf, PciAddress vf, int vfIndex, String domain, OptionalInt vmId,
       LeaseOwner owner, Instant now) {
@@ -89,20 +112,38 @@ public record Lease(
 
   /** This lease in another state. */
   public Lease withState(LeaseState newState, Instant now) {
-    return new Lease(pf, vf, vfIndex, domain, vmId, mac, guid, originalGuid, pkey, newState, owner, createdAt, now);
+    return new Lease(pf, vf, vfIndex, domain, vmId, mac, guid, originalGuid, pkey, segment, alias, newState, owner,
+        createdAt, now);
   }
 
   /** This lease with its SR-IOV identity recorded. */
   public Lease withIdentity(Optional<MacAddress> newMac, Optional<Guid> newGuid, Optional<Guid> newOriginalGuid,
       Optional<Pkey> newPkey, Instant now) {
-    return new Lease(pf, vf, vfIndex, domain, vmId, newMac, newGuid, newOriginalGuid, newPkey, state, owner,
-        createdAt, now);
+    return new Lease(pf, vf, vfIndex, domain, vmId, newMac, newGuid, newOriginalGuid, newPkey, segment, alias, state,
+        owner, createdAt, now);
   }
 
   /** This lease with its holder identified (the reconciler matching an adopted lease). */
   public Lease withDomain(String newDomain, OptionalInt newVmId, Instant now) {
-    return new Lease(pf, vf, vfIndex, Optional.of(newDomain), newVmId, mac, guid, originalGuid, pkey, state, owner,
+    return new Lease(pf, vf, vfIndex, Optional.of(newDomain), newVmId, mac, guid, originalGuid, pkey, segment, alias,
+        state, owner, createdAt, now);
+  }
+
+  /** This lease with the segment and device alias that rebuild its device. */
+  public Lease withDevice(Optional<Segment> newSegment, Optional<String> newAlias, Instant now) {
+    return new Lease(pf, vf, vfIndex, domain, vmId, mac, guid, originalGuid, pkey, newSegment, newAlias, state, owner,
         createdAt, now);
+  }
+
+  /** This lease in {@code newState}, taken charge of by {@code newOwner} (the request moving it). */
+  public Lease movedBy(LeaseOwner newOwner, LeaseState newState, Instant now) {
+    return new Lease(pf, vf, vfIndex, domain, vmId, mac, guid, originalGuid, pkey, segment, alias, newState, newOwner,
+        createdAt, now);
+  }
+
+  /** The partition key recorded, or that the recorded segment asks for when none was mapped yet. */
+  public Optional<Segment> partitionAsked() {
+    return pkey.isPresent() ? Optional.of(Segment.recorded(pkey)) : segment;
   }
 
   /**

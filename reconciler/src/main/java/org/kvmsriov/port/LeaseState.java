@@ -11,13 +11,28 @@ import java.util.Locale;
  * ATTACHED       the VF is in the domain's XML
  * MIGRATING_OUT  the domain is leaving this host; the VF is held until the migration settles
  * MIGRATING_IN   taken on the destination for an incoming migration
+ * DETACHING      a request (save) wants the VF out of its running domain, the lease kept
+ * RELEASING      a request (shutdown, cancel, detach_nic, a failed action) gives the VF back:
+ *                detached if a domain still holds it, then released at once
  * </pre>
+ *
+ * <p>{@code MIGRATING_OUT}, {@code DETACHING} and {@code RELEASING} are a request's intent: the
+ * engine acts on them while the request that set them ({@link Lease#owner()}) is alive; when it
+ * died, a VF its domain still holds is kept ({@code ATTACHED} again) and one it does not hold is
+ * re-attached ({@code DETACHING}, {@code MIGRATING_OUT}) or released ({@code RELEASING}).
  */
 public enum LeaseState {
   RESERVED,
   ATTACHED,
   MIGRATING_OUT,
-  MIGRATING_IN;
+  MIGRATING_IN,
+  DETACHING,
+  RELEASING;
+
+  /** A request's intent to take the VF away from its domain (see the class comment). */
+  public boolean isLeaving() {
+    return this == MIGRATING_OUT || this == DETACHING || this == RELEASING;
+  }
 
   /** The ledger's spelling: {@code migrating_out}. */
   public String jsonName() {
@@ -31,7 +46,7 @@ public enum LeaseState {
         return s;
       }
     }
-    throw new IllegalArgumentException("'" + text
-        + "' is not a lease state (reserved, attached, migrating_out, migrating_in)");
+    throw new IllegalArgumentException("'" + text + "' is not a lease state (reserved, attached, migrating_out, migrating_in,"
+        + " detaching, releasing)");
   }
 }

@@ -90,6 +90,11 @@ public record LedgerState(SortedMap<LeaseKey, Lease> leases, List<ParkedNic> par
     return leases.values().stream().filter(l -> l.pf().equals(pf)).toList();
   }
 
+  /** The leases of one domain, by VF address. */
+  public List<Lease> leasesOfDomain(String domain) {
+    return leases.values().stream().filter(l -> l.domain().map(domain::equals).orElse(false)).toList();
+  }
+
   /** This state with {@code lease} added, or replacing the lease under the same key. */
   public LedgerState with(Lease lease) {
     TreeMap<LeaseKey, Lease> m = new TreeMap<>(leases);

@@ -7,6 +7,7 @@ import java.util.Optional;
 import org.kvmsriov.model.MacAddress;
 import org.kvmsriov.model.PfName;
 import org.kvmsriov.model.Pkey;
+import org.kvmsriov.model.Segment;
 
 /**
  * The SR-IOV identity of a NIC of a VM saved to disk. A saved VM holds no VF; on restore it is
@@ -17,10 +18,11 @@ import org.kvmsriov.model.Pkey;
  * @param pf the PF the NIC's network uses
  * @param mac the NIC's identity MAC
  * @param pkey its partition, when mapped
+ * @param segment the VLAN or partition its NIC asked for, when recorded
  * @param parkedAt when the VF was given up
  */
 public record ParkedNic(String domain, int position, PfName pf, MacAddress mac, Optional<Pkey> pkey,
-    Instant parkedAt) {
+    Optional<Segment> segment, Instant parkedAt) {
 
   /** Ledger order: by domain, then position. */
   public static final Comparator<ParkedNic> ORDER =
@@ -34,6 +36,17 @@ public record ParkedNic(String domain, int position, PfName pf, MacAddress mac, 
     Objects.requireNonNull(pf, "pf");
     Objects.requireNonNull(mac, "mac");
     Objects.requireNonNull(pkey, "pkey");
+    Objects.requireNonNull(segment, "segment");
     Objects.requireNonNull(parkedAt, "parkedAt");
+  }
+
+  /** A parked NIC without a recorded segment (an older ledger). */
+  public ParkedNic(String domain, int position, PfName pf, MacAddress mac, Optional<Pkey> pkey, Instant parkedAt) {
+    this(domain, position, pf, mac, pkey, Optional.empty(), parkedAt);
+  }
+
+  /** Whether {@code l} is the lease that restores this NIC (same domain, PF and identity MAC). */
+  public boolean restoredBy(Lease l) {
+    return l.domain().equals(Optional.of(domain)) && l.pf().equals(pf) && l.mac().equals(Optional.of(mac));
   }
 }

@@ -25,6 +25,7 @@ import org.kvmsriov.testsupport.CliRun;
 import org.kvmsriov.testsupport.LedgerWorld;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import org.kvmsriov.app.HypervisorConnector;
 
 /** {@code kvm-sriov leases list|release}: operators' view of the ledger and their one way to change it. */
 class LeasesCommandTest {

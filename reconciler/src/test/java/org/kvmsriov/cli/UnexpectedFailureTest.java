@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kvmsriov.app.HypervisorConnector;
 import org.kvmsriov.testsupport.Cli;
 import org.kvmsriov.testsupport.CliRun;
 import org.kvmsriov.testsupport.Jvm;

@@ -17,6 +17,7 @@ import org.kvmsriov.testsupport.Cli;
 import org.kvmsriov.testsupport.CliRun;
 import org.kvmsriov.testsupport.Jvm;
 import org.kvmsriov.testsupport.Unprivileged;
+import org.kvmsriov.app.HypervisorConnector;
 
 /**
  * A ledger that cannot be read is an error, never an empty ledger: read as "no leases", probe would

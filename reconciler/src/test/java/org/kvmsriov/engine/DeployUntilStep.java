@@ -1,5 +1,11 @@
 package org.kvmsriov.engine;
 
+import java.util.List;
+import java.util.Map;
+import org.kvmsriov.actions.Caller;
+import org.kvmsriov.actions.DriverCall;
+import org.kvmsriov.actions.DriverService;
+import org.kvmsriov.app.Wiring;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,23 +30,24 @@ public final class DeployUntilStep {
   public static void main(String[] args) throws Exception {
     String stopAt = args[6];
     PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
-    try (LibvirtHypervisor h = LibvirtHypervisor.open(args[3])) {
-      DriverActions actions = new DriverActions(HostStateLoader.load(Path.of(args[0])), h,
-          new SysfsFabricView(Path.of(args[2])), new FileLedger(Path.of(args[1])),
-          new ProcessOwners(Path.of("/")).current(), Clock.systemUTC(), out, Duration.ofSeconds(5),
-          Duration.ofSeconds(5), step -> {
-            out.println("at " + step);
-            if (step.equals(stopAt)) {
-              try {
-                System.in.read(); // blocks until the parent kills us
-              } catch (java.io.IOException e) {
-                throw new IllegalStateException(e);
-              }
+    Wiring w = new Wiring(new Wiring.Host(Path.of(args[0]), Path.of(args[1]), Path.of(args[2]), Optional.of(args[3])),
+        LibvirtHypervisor::open, Clock.systemUTC());
+    DriverService svc = w.driverService(w.perRequest(), Path.of("/nonexistent"), Duration.ofSeconds(5),
+        (host, argv) -> "", step -> {
+          out.println("at " + step);
+          if (step.equals(stopAt)) {
+            try {
+              System.in.read(); // blocks until the parent kills us
+            } catch (java.io.IOException e) {
+              throw new IllegalStateException(e);
             }
-          });
-      Path file = Path.of(args[4]);
-      String xml = Files.readString(file.resolveSibling("input.xml"));
-      out.println("deployed " + actions.deploy(Integer.parseInt(args[5]), file, xml, mac -> Optional.empty()));
-    }
+          }
+        });
+    Path file = Path.of(args[4]);
+    byte[] xml = Files.readAllBytes(file.resolveSibling("input.xml"));
+    java.io.ByteArrayOutputStream id = new java.io.ByteArrayOutputStream();
+    int code = svc.handle(new DriverCall.Vmm("deploy", List.of(file.toString(), "node01", args[5], "node01")),
+        new java.io.ByteArrayInputStream(xml), id, System.err, new Caller(Map.of()));
+    out.println(code == 0 ? "deployed " + id.toString(StandardCharsets.UTF_8).strip() : "failed " + code);
   }
 }

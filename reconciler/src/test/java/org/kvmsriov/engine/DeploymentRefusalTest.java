@@ -89,6 +89,16 @@ class DeploymentRefusalTest extends DriverWorldTest {
   }
 
   @Test
+  void aDocumentNested100000DeepIsOneFramedLineWithNothingChanged() throws Exception {
+    // the case: it used to overflow the stack after the VF was reserved and programmed
+    String xml = DriverCommandTest.deployment(10, "sriov_ib0").replace("</domain>",
+        "<metadata>" + "<x>".repeat(100_000) + "</x>".repeat(100_000) + "</metadata></domain>");
+    CliRun r = refused(10, xml);
+    assertThat(r.err().lines()).containsExactly("ERROR MESSAGE --8<------",
+        "deployment file is nested deeper than 100 elements; refused", "ERROR MESSAGE ------>8--");
+  }
+
+  @Test
   void anOversizedDocumentIsRefused() throws Exception {
     String xml = DriverCommandTest.deployment(9, "sriov_ib0").replace("</domain>",
         "<description>" + "x".repeat(5 << 20) + "</description></domain>");

@@ -20,7 +20,7 @@ import org.kvmsriov.testsupport.DriverWorld;
  * the deployment file on stdin), against libvirt's test driver and a two-NUMA-node sysfs tree
  * with a generic NIC and a ConnectX-3 ({@link org.kvmsriov.testsupport.DriverWorld}).
  */
-class DriverCommandTest extends DriverWorldTest {
+public class DriverCommandTest extends DriverWorldTest {
 
   /** ib0 maps the ConnectX-3's first two VFs; enp3s0f0's VFs are discovered. */
   static final String HOST_YAML = DriverWorld.TWO_PFS;
@@ -30,7 +30,7 @@ class DriverCommandTest extends DriverWorldTest {
     return HOST_YAML;
   }
 
-  static String deployment(int vmId, String... bridges) {
+  public static String deployment(int vmId, String... bridges) {
     StringBuilder nics = new StringBuilder();
     for (int i = 0; i < bridges.length; i++) {
       nics.append("""

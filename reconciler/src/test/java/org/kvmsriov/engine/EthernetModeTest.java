@@ -154,4 +154,32 @@ class EthernetModeTest extends DriverWorldTest {
         .containsExactly(OptionalInt.of(20));
     assertThat(w.leases()).singleElement().satisfies(l -> assertThat(l.state()).isEqualTo(LeaseState.ATTACHED));
   }
+
+  @Test
+  void aVfDetachedBehindOurBackComesBackFromOnePassOnItsVlan() throws Exception {
+    vmXml(76, "42");
+    assertThat(w.deploy(76, DriverCommandTest.deployment(76, "sriov_enp3s0f0")).exitCode()).isZero();
+    assertThat(w.leases()).singleElement().satisfies(l -> {
+      assertThat(l.segment()).contains(new org.kvmsriov.model.Segment.Vlan(42));
+      assertThat(l.alias()).contains("ua-sriov-0");
+    });
+    // an operator's virsh detach-device: the domain runs without its VF
+    try (var h = w.devices.connector().connect("test:///default")) {
+      h.detachDevice("one-76", "<interface type='hostdev'><alias name='ua-sriov-0'/></interface>",
+          java.time.Duration.ofSeconds(5));
+    }
+    assertThat(w.domain("one-76").orElseThrow().hostdevs()).isEmpty();
+
+    CliRun pass = w.reconcile("--once");
+    assertThat(pass.exitCode()).as(pass.out() + pass.err()).isZero();
+    assertThat(pass.out()).contains("re-attach enp3s0f0 VF 0 (" + w.host.nic().vfs().get(0) + ") to one-76");
+    assertThat(w.devices.calls()).last().asString().startsWith("attach one-76 ")
+        .containsPattern(HOSTDEV_INTERFACE.formatted(mac(76, 0), 0)
+            + "<vlan>\\s*<tag id=\"42\"/>\\s*</vlan>\\s*<alias name=\"ua-sriov-0\"/>");
+    assertThat(w.domain("one-76").orElseThrow().hostdevs()).singleElement()
+        .satisfies(hd -> assertThat(hd.vlan()).isEqualTo(OptionalInt.of(42)));
+
+    CliRun list = w.leasesList("--json");
+    assertThat(list.out()).contains("\"segment\" : \"vlan 42\"");
+  }
 }

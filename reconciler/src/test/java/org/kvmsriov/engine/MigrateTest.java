@@ -1,5 +1,11 @@
 package org.kvmsriov.engine;
 
+import java.util.Optional;
+
+import org.kvmsriov.actions.Caller;
+import org.kvmsriov.actions.DriverCall;
+import org.kvmsriov.actions.DriverService;
+import org.kvmsriov.app.Wiring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kvmsriov.adapters.libvirt.LibvirtHypervisor;
 import org.kvmsriov.adapters.sysfs.SysfsFabricView;
-import org.kvmsriov.cli.HypervisorConnector;
+import org.kvmsriov.app.HypervisorConnector;
 import org.kvmsriov.config.HostStateLoader;
 import org.kvmsriov.ledger.FileLedger;
 import org.kvmsriov.ledger.ProcessOwners;
@@ -88,10 +94,18 @@ class MigrateTest {
     };
   }
 
-  DriverActions source() {
-    return new DriverActions(HostStateLoader.load(state), hv, new SysfsFabricView(host.tree().root()),
-        new FileLedger(srcLedger), new ProcessOwners(Path.of("/")).current(), Clock.systemUTC(),
-        new PrintWriter(new StringWriter()), Duration.ofSeconds(5), Duration.ofSeconds(2));
+  /** The source's migrate, served by the driver service with {@code remote} as its way to the destination. */
+  CliRun migrateFromSource(RemoteDriver remote) {
+    Wiring w = new Wiring(new Wiring.Host(state, srcLedger, host.tree().root(), Optional.empty()),
+        HypervisorConnector.libvirt(), Clock.systemUTC());
+    DriverService svc = w.driverService(w.perRequest(), dir.resolve("stock"), Duration.ofSeconds(5), remote,
+        step -> { });
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    int code = svc.handle(new DriverCall.Vmm("migrate", List.of("one-40", "node02", "node01", "40", "node01")),
+        new java.io.ByteArrayInputStream(new byte[0]), out, err, new Caller(java.util.Map.of()));
+    return new CliRun(code, out.toString(java.nio.charset.StandardCharsets.UTF_8),
+        err.toString(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   @Test
@@ -100,8 +114,9 @@ class MigrateTest {
         + "pfs: {enp3s0f0: {mode: generic, vfs: [%s]}}\n".formatted(host.nic().vfs().get(0)));
     List<String> calls = new ArrayList<>();
     String before = Files.readString(srcLedger.resolve("leases.json"));
-    assertThatThrownBy(() -> source().migrate("one-40", "node02", 40, destination(calls)))
-        .isInstanceOf(DriverException.class).hasMessageContaining("no free VF on enp3s0f0");
+    CliRun r = migrateFromSource(destination(calls));
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err()).contains("no free VF on enp3s0f0");
     assertThat(calls).containsExactly("node02 migrate_in_reserve 40 enp3s0f0/0/aa:00:0a:00:28:00");
     assertThat(Files.readString(srcLedger.resolve("leases.json"))).isEqualTo(before);
     assertThat(hv.domain("one-40").map(DomainInfo::isActive)).contains(true);
@@ -112,9 +127,10 @@ class MigrateTest {
     Files.writeString(dstState, "version: 1\nlibvirt_uri: test:///default\n"
         + "pfs: {enp3s0f0: {mode: generic, discover: true}}\n");
     List<String> calls = new ArrayList<>();
-    assertThatThrownBy(() -> source().migrate("one-40", "node02", 40, destination(calls)))
-        .isInstanceOf(DriverException.class).hasMessageStartingWith("migration of one-40 to node02 failed: ")
-        .hasMessageEndingWith("; it runs here with its VFs");
+    CliRun r = migrateFromSource(destination(calls));
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err()).startsWith("ERROR MESSAGE --8<------\nmigration of one-40 to node02 failed: ")
+        .endsWith("; it runs here with its VFs\nERROR MESSAGE ------>8--\n");
     assertThat(calls).containsExactly("node02 migrate_in_reserve 40 enp3s0f0/0/aa:00:0a:00:28:00",
         "node02 migrate_in_abort 40");
     assertThat(new FileLedger(srcLedger).snapshot().leases().values())

@@ -9,7 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.kvmsriov.cli.HypervisorConnector;
+import org.kvmsriov.app.HypervisorConnector;
 import org.kvmsriov.ledger.FileLedger;
 import org.kvmsriov.testsupport.Cli;
 import org.kvmsriov.testsupport.CliRun;

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kvmsriov.adapters.libvirt.LibvirtHypervisor;
-import org.kvmsriov.cli.HypervisorConnector;
+import org.kvmsriov.app.HypervisorConnector;
 import org.kvmsriov.ledger.FileLedger;
 import org.kvmsriov.model.PciAddress;
 import org.kvmsriov.model.PfName;

@@ -281,7 +281,7 @@ class SaveRestoreTest extends DriverWorldTest {
     assertThat(r.err()).startsWith("WARNING: VF " + w.host.mlx4().vfs().get(0) + " could not be reset (")
         .endsWith("); the reconciler releases it\n");
     assertThat(w.parked()).singleElement().satisfies(p -> assertThat(p.domain()).isEqualTo("one-58"));
-    assertThat(w.leases()).singleElement().satisfies(l -> assertThat(l.state()).isEqualTo(LeaseState.RESERVED));
+    assertThat(w.leases()).singleElement().satisfies(l -> assertThat(l.state()).isEqualTo(LeaseState.RELEASING));
 
     Files.delete(admin);
     Files.writeString(admin, programmed);

@@ -154,7 +154,7 @@ class GuestHookIdentityTest {
           + "hvm</type></os><devices>" + nics + "</devices></domain>";
       Path file = tmp.resolve("ds/61/deployment.0");
       org.kvmsriov.testsupport.CliRun r = org.kvmsriov.testsupport.Cli.runWithStdin(
-          org.kvmsriov.cli.HypervisorConnector.libvirt(), java.time.Clock.systemUTC(), xml, "driver",
+          org.kvmsriov.app.HypervisorConnector.libvirt(), java.time.Clock.systemUTC(), xml, "driver",
           "--state", state.toString(), "--ledger-dir", tmp.resolve("ledger").toString(),
           "--sysfs-root", host.tree().root().toString(), "deploy", file.toString(), "node01", "61", "node01");
       assertThat(r.exitCode()).as(r.err()).isZero();

@@ -9,6 +9,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.kvmsriov.config.InvalidInputException;
 import org.kvmsriov.model.Pkey;
+import org.kvmsriov.model.Segment;
 
 /** VLAN_ID → pkey, including the 15-bit ids the add-on got wrong. */
 class PartitionDecisionTest {
@@ -19,7 +20,7 @@ class PartitionDecisionTest {
   }
 
   static PartitionDecision decide(String vlan, List<Optional<Pkey>> table, List<Pkey> allowed) {
-    return PartitionDecision.decide(PartitionRequest.fromVlanId(Optional.ofNullable(vlan)), table, allowed);
+    return PartitionDecision.decide(Segment.of(new org.kvmsriov.model.Mode.MlnxOfed2(null), Optional.ofNullable(vlan)), table, allowed);
   }
 
   @Test
@@ -66,7 +67,7 @@ class PartitionDecisionTest {
   @Test
   void refusesVlanIdsThatAreNoPartition() {
     for (String bad : new String[] {"0", "32768", "40000", "abc", "-1", "1e3"}) {
-      assertThatThrownBy(() -> PartitionRequest.fromVlanId(Optional.of(bad)))
+      assertThatThrownBy(() -> Segment.of(new org.kvmsriov.model.Mode.MlnxOfed2(null), Optional.of(bad)))
           .as(bad).isInstanceOf(InvalidInputException.class)
           .hasMessageContaining("is not an InfiniBand partition number");
     }
@@ -74,14 +75,14 @@ class PartitionDecisionTest {
 
   @Test
   void aRecordedKeyAsksForItsPartitionAgainAndABlockStaysABlock() {
-    assertThat(PartitionRequest.recorded(Optional.empty())).isEqualTo(new PartitionRequest.DefaultPartition());
-    assertThat(PartitionRequest.recorded(Optional.of(Pkey.DEFAULT_FULL))).isEqualTo(new PartitionRequest.DefaultPartition());
-    assertThat(PartitionRequest.recorded(Optional.of(new Pkey(0x7fff)))).isEqualTo(new PartitionRequest.DefaultPartition());
-    assertThat(PartitionRequest.recorded(Optional.of(new Pkey(0x000b)))).isEqualTo(new PartitionRequest.Partition(11));
-    assertThat(PartitionRequest.recorded(Optional.of(new Pkey(0xce20)))).isEqualTo(new PartitionRequest.Partition(20000));
-    assertThat(PartitionRequest.recorded(Optional.of(Pkey.BLOCKED))).isEqualTo(new PartitionRequest.Blocked());
+    assertThat(Segment.recorded(Optional.empty())).isEqualTo(Segment.UNTAGGED);
+    assertThat(Segment.recorded(Optional.of(Pkey.DEFAULT_FULL))).isEqualTo(Segment.UNTAGGED);
+    assertThat(Segment.recorded(Optional.of(new Pkey(0x7fff)))).isEqualTo(Segment.UNTAGGED);
+    assertThat(Segment.recorded(Optional.of(new Pkey(0x000b)))).isEqualTo(new Segment.Partition(11));
+    assertThat(Segment.recorded(Optional.of(new Pkey(0xce20)))).isEqualTo(new Segment.Partition(20000));
+    assertThat(Segment.recorded(Optional.of(Pkey.BLOCKED))).isEqualTo(new Segment.Blocked());
     // even where the port table would have a key for it: the partition number is not known
-    assertThat(PartitionDecision.decide(new PartitionRequest.Blocked(), table(0xffff, 0x7fff), List.of()))
+    assertThat(PartitionDecision.decide(new Segment.Blocked(), table(0xffff, 0x7fff), List.of()))
         .isInstanceOf(PartitionDecision.Blocked.class);
   }
 }

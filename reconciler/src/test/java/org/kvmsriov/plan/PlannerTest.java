@@ -33,6 +33,7 @@ import org.kvmsriov.port.LeaseState;
 import org.kvmsriov.port.LedgerState;
 import org.kvmsriov.port.ParkedNic;
 import org.kvmsriov.port.PciHostdev;
+import org.kvmsriov.model.Segment;
 
 /** Table-driven: (desired, observed) → plan, for every action and every "report, don't touch" case. */
 class PlannerTest {
@@ -61,11 +62,11 @@ class PlannerTest {
     final Map<PfName, List<Optional<Pkey>>> tables = new HashMap<>();
     final Set<LeaseOwner> dead = new HashSet<>(Set.of(DEAD));
     final List<String> unreadable = new ArrayList<>();
-    final Map<org.kvmsriov.port.LeaseKey, PartitionRequest> partitions = new HashMap<>();
+    final Map<org.kvmsriov.port.LeaseKey, Segment> partitions = new HashMap<>();
     final Set<org.kvmsriov.port.LeaseKey> gone = new HashSet<>();
 
     /** The network driver's post: {@code vf}'s NIC asks for {@code request}. */
-    World asks(PfName pf, String vf, PartitionRequest request) {
+    World asks(PfName pf, String vf, Segment request) {
       partitions.put(new org.kvmsriov.port.LeaseKey(pf, PciAddress.parse(vf)), request);
       return this;
     }
@@ -153,10 +154,13 @@ class PlannerTest {
             .lease(IB0, 0, "07:00.1", "one-5", LeaseState.ATTACHED, ALIVE, OLD)
             .domain("one-5", DomainState.RUNNING),
             "re-attach ib0 VF 0 (0000:07:00.1) to one-5, which runs without it"),
-        row("re-attach: a migration moved the domain here without its VF", w -> w
-            .lease(IB0, 0, "07:00.1", "one-5", LeaseState.MIGRATING_IN, ALIVE, FRESH)
+        row("re-attach: a migration moved the domain here without its VF (the reservation's request ended)", w -> w
+            .lease(IB0, 0, "07:00.1", "one-5", LeaseState.MIGRATING_IN, DEAD, FRESH)
             .domain("one-5", DomainState.RUNNING),
             "re-attach ib0 VF 0 (0000:07:00.1) to one-5, which runs without it"),
+        row("no attach while the reservation's request runs: the domain cannot have arrived yet", w -> w
+            .lease(ETH1, 0, "08:00.1", "one-5", LeaseState.MIGRATING_IN, ALIVE, FRESH)
+            .domain("one-5", DomainState.RUNNING)),
         row("adopt: running domain holds a mapped VF without a lease", w -> w
             .domain("one-6", DomainState.RUNNING, "0000:08:00.1"),
             "adopt eth1 VF 0 (0000:08:00.1), held by one-6 without a lease"),
@@ -191,21 +195,21 @@ class PlannerTest {
         row("post: map the partition the NIC's VLAN_ID asks for (deploy did not know it)", w -> w
             .leaseWith(IB0, 0, "07:00.1", "one-30", null, Pkey.DEFAULT_FULL)
             .domain("one-30", DomainState.RUNNING, "0000:07:00.1")
-            .ibTable("07:00.1", OptionalInt.of(0)).asks(IB0, "07:00.1", new PartitionRequest.Partition(1)),
+            .ibTable("07:00.1", OptionalInt.of(0)).asks(IB0, "07:00.1", new Segment.Partition(1)),
             "map ib0 VF 0 pkey index 0 to 0x8001 (port index 1; shows port index 0)"),
         row("post: record the key when the map already points at it", w -> w
             .leaseWith(IB0, 0, "07:00.1", "one-30", null, null)
             .domain("one-30", DomainState.RUNNING, "0000:07:00.1")
-            .ibTable("07:00.1", OptionalInt.of(1)).asks(IB0, "07:00.1", new PartitionRequest.Partition(1)),
+            .ibTable("07:00.1", OptionalInt.of(1)).asks(IB0, "07:00.1", new Segment.Partition(1)),
             "map ib0 VF 0 pkey index 0 to 0x8001 (port index 1; shows port index 1)"),
         row("post: nothing to do when the partition is mapped and recorded", w -> w
             .leaseWith(IB0, 0, "07:00.1", "one-30", null, new Pkey(0x8001))
             .domain("one-30", DomainState.RUNNING, "0000:07:00.1")
-            .ibTable("07:00.1", OptionalInt.of(1)).asks(IB0, "07:00.1", new PartitionRequest.Partition(1))),
+            .ibTable("07:00.1", OptionalInt.of(1)).asks(IB0, "07:00.1", new Segment.Partition(1))),
         row("post: block a partition the port's table lacks", w -> w
             .leaseWith(IB0, 0, "07:00.1", "one-31", null, Pkey.DEFAULT_FULL)
             .domain("one-31", DomainState.RUNNING, "0000:07:00.1")
-            .ibTable("07:00.1", OptionalInt.of(0)).asks(IB0, "07:00.1", new PartitionRequest.Partition(5)),
+            .ibTable("07:00.1", OptionalInt.of(0)).asks(IB0, "07:00.1", new Segment.Partition(5)),
             "block ib0 VF 0 of one-31: partition 5 (0x8005 or 0x0005) is not in the port's pkey table"
                 + " (shows port index 0)"),
         row("drift: a blocked VF whose map points somewhere is blocked again", w -> w

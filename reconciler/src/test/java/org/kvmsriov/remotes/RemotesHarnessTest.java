@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.kvmsriov.adapters.libvirt.LibvirtHypervisor;
-import org.kvmsriov.cli.HypervisorConnector;
+import org.kvmsriov.app.HypervisorConnector;
 import org.kvmsriov.ledger.FileLedger;
 import org.kvmsriov.model.MacAddress;
 import org.kvmsriov.model.PciAddress;

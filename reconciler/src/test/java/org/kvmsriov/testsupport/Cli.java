@@ -4,7 +4,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Clock;
 import org.kvmsriov.cli.CommandFactory;
-import org.kvmsriov.cli.HypervisorConnector;
+import org.kvmsriov.app.HypervisorConnector;
 import org.kvmsriov.cli.KvmSriovCommand;
 import picocli.CommandLine;
 

@@ -77,6 +77,13 @@ public final class DriverWorld implements AutoCloseable {
     return run("reconcile", "", args);
   }
 
+  /** {@code kvm-sriov leases list ARGS…}. */
+  public CliRun leasesList(String... args) {
+    List<String> argv = new ArrayList<>(List.of("leases", "list", "--ledger-dir", ledgerDir.toString()));
+    argv.addAll(List.of(args));
+    return Cli.run(devices.connector(), Clock.systemUTC(), argv.toArray(String[]::new));
+  }
+
   private CliRun run(String command, String stdin, String... args) {
     List<String> argv = new ArrayList<>(List.of(command, "--state", state.toString(), "--ledger-dir",
         ledgerDir.toString(), "--sysfs-root", host.tree().root().toString()));

@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import org.kvmsriov.cli.HypervisorConnector;
+import org.kvmsriov.app.HypervisorConnector;
 import org.kvmsriov.ledger.FileLedger;
 import org.kvmsriov.model.PciAddress;
 import org.kvmsriov.port.DomainInfo;

@@ -29,6 +29,7 @@ import org.libvirt.LibvirtException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.w3c.dom.Element;
+import org.kvmsriov.xml.DomainXml;
 
 /**
  * {@link Hypervisor} over libvirt-java 0.5.2, with {@link LibvirtNative} for what it lacks

@@ -15,9 +15,12 @@ import org.kvmsriov.port.RemoteDriver;
 public final class SshRemoteDriver implements RemoteDriver {
 
   private final long timeoutSeconds;
+  private final java.util.Optional<String> sudoUser;
 
-  public SshRemoteDriver(long timeoutSeconds) {
+  /** @param env the caller's environment: under sudo, {@code SUDO_USER} is OpenNebula's user */
+  public SshRemoteDriver(long timeoutSeconds, java.util.Map<String, String> env) {
     this.timeoutSeconds = timeoutSeconds;
+    this.sudoUser = java.util.Optional.ofNullable(env.get("SUDO_USER"));
   }
 
   @Override
@@ -27,7 +30,7 @@ public final class SshRemoteDriver implements RemoteDriver {
       remote.append(" '").append(a.replace("'", "'\\''")).append('\'');
     }
     List<String> cmd = new ArrayList<>();
-    String user = System.getenv("SUDO_USER");
+    String user = sudoUser.orElse(null);
     if (user != null && user.matches("[a-z_][a-z0-9_-]{0,31}")) {
       // Under sudo, reach the other host with OpenNebula's own ssh keys, as oned does.
       cmd.addAll(List.of("runuser", "-u", user, "--"));

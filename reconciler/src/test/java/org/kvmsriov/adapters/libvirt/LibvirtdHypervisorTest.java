@@ -28,6 +28,7 @@ import org.kvmsriov.port.DomainEvent;
 import org.kvmsriov.port.DomainInfo;
 import org.kvmsriov.port.DomainState;
 import org.kvmsriov.port.HypervisorException;
+import org.kvmsriov.xml.DomainXml;
 
 /**
  * tldr: the adapter against two real, private {@code libvirtd}s with QEMU/TCG (started by

@@ -1,11 +1,11 @@
-package org.kvmsriov.cli;
+package org.kvmsriov.actions;
 
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.kvmsriov.adapters.libvirt.DomainXml;
+import org.kvmsriov.xml.DomainXml;
 import org.kvmsriov.config.InvalidInputException;
 import org.kvmsriov.model.HostState;
 import org.kvmsriov.model.PciAddress;

@@ -1,4 +1,4 @@
-package org.kvmsriov.cli;
+package org.kvmsriov.actions;
 
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -12,7 +12,7 @@ import org.kvmsriov.io.IoErrors;
  * traces only with {@code KVM_SRIOV_DEBUG=1}: OpenNebula shows stderr to users, and a trace tells
  * them nothing they can act on.
  */
-final class Failure {
+public final class Failure {
 
   /** A fully qualified class name ({@code java.nio.file.AccessDeniedException}, {@code tools.jackson.x.Y}). */
   private static final Pattern QUALIFIED = Pattern.compile("\\b(?:[a-z][a-z0-9_]*\\.){2,}[A-Z][A-Za-z0-9_$]*");
@@ -22,7 +22,7 @@ final class Failure {
   private Failure() {}
 
   /** The message to print for {@code t}. */
-  static String message(Throwable t) {
+  public static String message(Throwable t) {
     if (t instanceof StackOverflowError) {
       return "input nested too deeply (stack overflow); nothing was changed";
     }
@@ -49,8 +49,8 @@ final class Failure {
   }
 
   /** Prints the stack trace after a failure's message, when the operator asked for it. */
-  static void traceIfAsked(Throwable t, PrintWriter err) {
-    String debug = System.getenv("KVM_SRIOV_DEBUG");
+  public static void traceIfAsked(Throwable t, PrintWriter err, java.util.Map<String, String> env) {
+    String debug = env.get("KVM_SRIOV_DEBUG");
     if (debug != null && !debug.isEmpty() && !debug.equals("0")) {
       t.printStackTrace(err);
     }

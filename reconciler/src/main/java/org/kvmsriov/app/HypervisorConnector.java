@@ -1,4 +1,4 @@
-package org.kvmsriov.cli;
+package org.kvmsriov.app;
 
 import org.kvmsriov.adapters.libvirt.LibvirtHypervisor;
 import org.kvmsriov.port.Hypervisor;

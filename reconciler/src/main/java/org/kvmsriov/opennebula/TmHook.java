@@ -1,4 +1,4 @@
-package org.kvmsriov.cli;
+package org.kvmsriov.opennebula;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +20,7 @@ import org.w3c.dom.Node;
  *
  * @param script the hook's name in the stock directory, {@code <action>.<TM_MAD>}
  */
-record TmHook(String script) {
+public record TmHook(String script) {
 
   /** TM_MAD becomes part of a file name: a plain driver name, never a path. */
   private static final Pattern TM_MAD = Pattern.compile("[a-z0-9_]+");
@@ -33,7 +33,7 @@ record TmHook(String script) {
    *     the stock scripts when stdin is a terminal)
    * @throws InvalidInputException when the data is not XML or its TM_MAD is not a plain name
    */
-  static Optional<TmHook> of(String action, byte[] actionData) {
+  public static Optional<TmHook> of(String action, byte[] actionData) {
     String text = new String(actionData, StandardCharsets.UTF_8);
     if (text.isBlank()) {
       return Optional.empty();
@@ -63,15 +63,5 @@ record TmHook(String script) {
       }
     }
     return Optional.empty();
-  }
-
-  /**
-   * Runs the hook when the stock directory has it executable, as the stock scripts do.
-   *
-   * @return its exit code; 0 when there is no such hook
-   */
-  int run(Path stockDir, List<String> argv, byte[] actionData, PrintWriter out) {
-    Path hook = stockDir.resolve(script);
-    return Files.isExecutable(hook) ? StockScript.run(hook, argv, actionData, out) : 0;
   }
 }

@@ -1,4 +1,4 @@
-package org.kvmsriov.adapters.libvirt;
+package org.kvmsriov.xml;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,11 +1,6 @@
-package org.kvmsriov.engine;
+package org.kvmsriov.model;
 
 import java.util.Optional;
-import org.kvmsriov.model.Guid;
-import org.kvmsriov.model.HostState;
-import org.kvmsriov.model.MacAddress;
-import org.kvmsriov.model.Mode;
-import org.kvmsriov.model.SriovIdentity;
 
 /**
  * The identity a lease records for the {@code position}-th SR-IOV NIC: the MAC that carries it
@@ -15,9 +10,9 @@ import org.kvmsriov.model.SriovIdentity;
  * @param mac the identity MAC
  * @param guid the VF GUID (mlnx_ofed2 only)
  */
-record NicIdentity(MacAddress mac, Optional<Guid> guid) {
+public record NicIdentity(MacAddress mac, Optional<Guid> guid) {
 
-  static NicIdentity of(HostState.DriverSettings driver, Mode mode, int position, MacAddress nicMac) {
+  public static NicIdentity of(HostState.DriverSettings driver, Mode mode, int position, MacAddress nicMac) {
     if (mode instanceof Mode.Ethernet) {
       return new NicIdentity(nicMac, Optional.empty());
     }
@@ -26,13 +21,13 @@ record NicIdentity(MacAddress mac, Optional<Guid> guid) {
   }
 
   /** The identity of a NIC coming back (restore, incoming migration): the MAC it had, its GUID from it. */
-  static NicIdentity parked(Mode mode, MacAddress identityMac) {
+  public static NicIdentity parked(Mode mode, MacAddress identityMac) {
     return new NicIdentity(identityMac, mode instanceof Mode.MlnxOfed2 ? Optional.of(new Guid(identityMac.value()))
         : Optional.empty());
   }
 
   /** Whether a lease's identity MAC belongs to the NIC whose OpenNebula MAC is {@code nicMac}. */
-  static boolean matches(MacAddress leaseMac, Mode mode, HostState.DriverSettings driver, MacAddress nicMac) {
+  public static boolean matches(MacAddress leaseMac, Mode mode, HostState.DriverSettings driver, MacAddress nicMac) {
     if (mode instanceof Mode.Ethernet) {
       return leaseMac.equals(nicMac);
     }

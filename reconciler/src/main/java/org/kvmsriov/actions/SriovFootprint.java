@@ -1,7 +1,7 @@
-package org.kvmsriov.cli;
+package org.kvmsriov.actions;
 
 import org.kvmsriov.opennebula.DriverRequest;
-import org.kvmsriov.engine.DriverActions;
+import org.kvmsriov.model.VmId;
 import org.kvmsriov.port.LedgerState;
 
 /**
@@ -17,10 +17,8 @@ import org.kvmsriov.port.LedgerState;
 record SriovFootprint(boolean holdsVfs, boolean parkedNics) {
 
   static SriovFootprint of(LedgerState st, int vmId) {
-    String domain = DriverActions.domainName(vmId);
-    return new SriovFootprint(
-        st.leases().values().stream().anyMatch(l -> l.domain().map(domain::equals).orElse(false)),
-        !st.parkedOf(domain).isEmpty());
+    String domain = new VmId(vmId).domain();
+    return new SriovFootprint(!st.leasesOfDomain(domain).isEmpty(), !st.parkedOf(domain).isEmpty());
   }
 
   /** Whether {@code req} is the stock scripts' to run. */

@@ -1,4 +1,4 @@
-package org.kvmsriov.adapters.libvirt;
+package org.kvmsriov.xml;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,0 +1,228 @@
+package org.kvmsriov.actions;
+
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import org.kvmsriov.engine.Engine;
+import org.kvmsriov.engine.EngineContext;
+import org.kvmsriov.engine.Outcome;
+import org.kvmsriov.engine.PassResult;
+import org.kvmsriov.lease.LeaseAllocator;
+import org.kvmsriov.model.Guid;
+import org.kvmsriov.model.HostState;
+import org.kvmsriov.model.PciAddress;
+import org.kvmsriov.model.PfName;
+import org.kvmsriov.model.PfSpec;
+import org.kvmsriov.model.Segment;
+import org.kvmsriov.model.VmId;
+import org.kvmsriov.plan.Action;
+import org.kvmsriov.plan.PartitionDecision;
+import org.kvmsriov.port.DomainInfo;
+import org.kvmsriov.port.DriverException;
+import org.kvmsriov.port.HistoryEntry;
+import org.kvmsriov.port.Hypervisor;
+import org.kvmsriov.port.Lease;
+import org.kvmsriov.port.LeaseOwner;
+import org.kvmsriov.port.LeaseState;
+import org.kvmsriov.port.LedgerSession;
+import org.kvmsriov.port.LedgerState;
+import org.kvmsriov.model.NicIdentity;
+
+/**
+ * What every VMM action of one request shares: the engine, the request as lease owner, the
+ * stream OpenNebula files in the VM's log. An action records its intent in the ledger with
+ * these helpers, makes its one hypervisor call itself, and leaves every VF-level effect to
+ * {@link Engine#settle}.
+ */
+final class VmRequest {
+
+  final Engine engine;
+  final EngineContext ctx;
+  final LeaseOwner owner;
+  final PrintWriter log;
+
+  VmRequest(Engine engine, LeaseOwner owner, PrintWriter log) {
+    this.engine = engine;
+    this.ctx = engine.context();
+    this.owner = owner;
+    this.log = log;
+  }
+
+  HostState desired() {
+    return ctx.desired();
+  }
+
+  Hypervisor hypervisor() {
+    return ctx.hypervisor();
+  }
+
+  Instant now() {
+    return ctx.clock().instant();
+  }
+
+  LedgerSession openLedger() {
+    return ctx.ledger().open(Engine.LOCK_TIMEOUT);
+  }
+
+  /** The domain a deploy id names, else the VM's own domain name. */
+  String domainOf(String deployId, VmId vm) {
+    return hypervisor().domain(deployId).map(DomainInfo::name).orElse(vm.domain());
+  }
+
+  PfSpec pf(PfName name) {
+    return desired().pf(name).orElseThrow(() -> new DriverException("PF " + name
+        + " is not declared in this host's host.yaml"));
+  }
+
+  /** VFs a running domain holds, leased or not: observed truth wins over the ledger. */
+  Set<PciAddress> inUse() {
+    Set<PciAddress> inUse = new HashSet<>();
+    hypervisor().domains().stream().filter(DomainInfo::isActive)
+        .forEach(d -> d.hostdevs().forEach(h -> inUse.add(h.source())));
+    return inUse;
+  }
+
+  /**
+   * A new lease of a free VF of {@code pf} for {@code domain}, owned by this request, carrying
+   * everything that rebuilds its device, and for InfiniBand the VF's GUID as found: recorded
+   * before anything is written, so whatever kills us afterwards, releasing puts it back.
+   *
+   * @param taken the ledger the choice is made against (leases added before count as taken)
+   */
+  Lease newLease(PfSpec pf, LedgerState taken, Set<PciAddress> inUse, OptionalInt numa, String domain, VmId vm,
+      NicIdentity id, Segment segment, String alias, LeaseState state) {
+    LeaseAllocator.Slot slot = LeaseAllocator.pick(pf.name(), ctx.fabric().vfMap(pf), taken, inUse, numa,
+        ctx.fabric()::numaNode);
+    Optional<Guid> original = id.guid().isPresent() ? ctx.fabric().portGuid(pf, slot.index()) : Optional.empty();
+    return Lease.reserve(pf.name(), slot.vf(), slot.index(), domain, OptionalInt.of(vm.value()), owner, now())
+        .withIdentity(Optional.of(id.mac()), id.guid(), original, Optional.empty(), now())
+        .withDevice(Optional.of(segment), Optional.of(alias), now())
+        .withState(state, now());
+  }
+
+  /** {@code leases} (as the session now has them) moved to {@code state} by this request; committed. */
+  void move(LedgerSession s, List<Lease> leases, LeaseState state) {
+    LedgerState st = s.state();
+    for (Lease l : leases) {
+      Optional<Lease> now = st.lease(l.key());
+      if (now.isPresent()) {
+        st = st.with(now.get().movedBy(owner, state, now()));
+      }
+    }
+    s.commit(st);
+  }
+
+  /** Puts {@code leases} back exactly as they were before this request moved them (a refused step changes nothing). */
+  void putBack(LedgerSession s, List<Lease> leases) {
+    LedgerState st = s.state();
+    for (Lease l : leases) {
+      if (st.lease(l.key()).isPresent()) {
+        st = st.with(l);
+      }
+    }
+    s.commit(st);
+  }
+
+  /** Gives {@code leases} back: detached where still held, identities reset, released. */
+  PassResult giveBack(LedgerSession s, String domain, List<Lease> leases) {
+    move(s, leases, LeaseState.RELEASING);
+    return settle(s, domain);
+  }
+
+  PassResult settle(LedgerSession s, String domain) {
+    return engine.settle(s, domain, owner);
+  }
+
+  void history(LedgerSession s, String action, List<Lease> leases, String domain, String reason) {
+    LedgerState st = s.state();
+    for (Lease l : leases) {
+      st = st.record(new HistoryEntry(now(), action, l.key(), domain, reason));
+    }
+    s.commit(st);
+  }
+
+  /** The failed steps of a settle, one {@code VF: why} each. */
+  static List<String> failures(PassResult r) {
+    List<String> out = new ArrayList<>();
+    for (Outcome o : r.outcomes()) {
+      if (o.failed()) {
+        out.add(vfOf(o.action()) + ": " + o.detail());
+      }
+    }
+    return out;
+  }
+
+  /** The VFs whose step of a settle failed. */
+  static Set<PciAddress> failedVfs(PassResult r) {
+    Set<PciAddress> out = new HashSet<>();
+    r.outcomes().stream().filter(Outcome::failed).forEach(o -> leaseOf(o.action()).ifPresent(l -> out.add(l.vf())));
+    return out;
+  }
+
+  /** Why the step of a settle on {@code vf} failed, if one did. */
+  static Optional<String> failureOf(PassResult r, PciAddress vf) {
+    return r.outcomes().stream().filter(o -> o.failed() && leaseOf(o.action()).map(l -> l.vf().equals(vf)).orElse(false))
+        .map(Outcome::detail).findFirst();
+  }
+
+  /** The first failure's reason, for a message that names one cause. */
+  static String firstFailure(PassResult r) {
+    return r.outcomes().stream().filter(Outcome::failed).map(Outcome::detail).findFirst().orElse("");
+  }
+
+  /** The partitions a settle could not grant, as OpenNebula should show them in the VM's log. */
+  void warnings(PassResult r) {
+    for (Outcome o : r.outcomes()) {
+      Action a = o.action();
+      if (a instanceof Action.BlockPartition b && o.status() == Outcome.Status.DONE) {
+        blocked(b.lease(), b.reason());
+      } else if (a instanceof Action.AttachVf at && o.status() == Outcome.Status.DONE
+          && at.partition().orElse(null) instanceof PartitionDecision.Blocked b) {
+        blocked(at.lease(), b.reason());
+      } else if (a instanceof Action.Report rep && rep.kind() == Action.ReportKind.SUBNET_MANAGER) {
+        log.println("WARNING: " + rep.message());
+      }
+    }
+    log.flush();
+  }
+
+  private void blocked(Lease l, String reason) {
+    log.println("WARNING: " + l.domain().orElse("?") + ": VF " + l.vf() + " blocked: " + reason);
+  }
+
+  private static String vfOf(Action a) {
+    return leaseOf(a).map(l -> l.vf().toString()).orElse(a.describe());
+  }
+
+  private static Optional<Lease> leaseOf(Action a) {
+    if (a instanceof Action.ReleaseStaleLease x) {
+      return Optional.of(x.lease());
+    } else if (a instanceof Action.AttachVf x) {
+      return Optional.of(x.lease());
+    } else if (a instanceof Action.DetachVf x) {
+      return Optional.of(x.lease());
+    } else if (a instanceof Action.ReattachVf x) {
+      return Optional.of(x.lease());
+    } else if (a instanceof Action.ProgramGuid x) {
+      return Optional.of(x.lease());
+    } else if (a instanceof Action.MapPkey x) {
+      return Optional.of(x.lease());
+    } else if (a instanceof Action.BlockPartition x) {
+      return Optional.of(x.lease());
+    } else if (a instanceof Action.ConfirmLease x) {
+      return Optional.of(x.lease());
+    }
+    return Optional.empty();
+  }
+
+  /** A failure of the request's own call, or of a settle, as the action's message. */
+  static DriverException failed(String what, Throwable cause) {
+    String m = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+    return new DriverException(what + " failed: " + m, cause);
+  }
+}
