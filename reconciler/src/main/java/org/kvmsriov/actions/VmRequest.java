@@ -199,25 +199,74 @@ final class VmRequest {
     return leaseOf(a).map(l -> l.vf().toString()).orElse(a.describe());
   }
 
+  /** The lease an action works on; through the visitor, so a new action must say whether it has one. */
   private static Optional<Lease> leaseOf(Action a) {
-    if (a instanceof Action.ReleaseStaleLease x) {
-      return Optional.of(x.lease());
-    } else if (a instanceof Action.AttachVf x) {
-      return Optional.of(x.lease());
-    } else if (a instanceof Action.DetachVf x) {
-      return Optional.of(x.lease());
-    } else if (a instanceof Action.ReattachVf x) {
-      return Optional.of(x.lease());
-    } else if (a instanceof Action.ProgramGuid x) {
-      return Optional.of(x.lease());
-    } else if (a instanceof Action.MapPkey x) {
-      return Optional.of(x.lease());
-    } else if (a instanceof Action.BlockPartition x) {
-      return Optional.of(x.lease());
-    } else if (a instanceof Action.ConfirmLease x) {
-      return Optional.of(x.lease());
-    }
-    return Optional.empty();
+    return a.accept(new Action.Visitor<Optional<Lease>>() {
+      @Override
+      public Optional<Lease> release(Action.ReleaseStaleLease x) {
+        return Optional.of(x.lease());
+      }
+
+      @Override
+      public Optional<Lease> confirm(Action.ConfirmLease x) {
+        return Optional.of(x.lease());
+      }
+
+      @Override
+      public Optional<Lease> adopt(Action.AdoptUntrackedVf x) {
+        return Optional.empty(); // it has no lease until it is applied
+      }
+
+      @Override
+      public Optional<Lease> reattach(Action.ReattachVf x) {
+        return Optional.of(x.lease());
+      }
+
+      @Override
+      public Optional<Lease> attach(Action.AttachVf x) {
+        return Optional.of(x.lease());
+      }
+
+      @Override
+      public Optional<Lease> detach(Action.DetachVf x) {
+        return Optional.of(x.lease());
+      }
+
+      @Override
+      public Optional<Lease> restoreParked(Action.RestoreParkedNic x) {
+        return Optional.empty(); // leases a VF when applied
+      }
+
+      @Override
+      public Optional<Lease> programGuid(Action.ProgramGuid x) {
+        return Optional.of(x.lease());
+      }
+
+      @Override
+      public Optional<Lease> mapPkey(Action.MapPkey x) {
+        return Optional.of(x.lease());
+      }
+
+      @Override
+      public Optional<Lease> blockPartition(Action.BlockPartition x) {
+        return Optional.of(x.lease());
+      }
+
+      @Override
+      public Optional<Lease> joinPartition(Action.JoinPartition x) {
+        return Optional.of(x.lease());
+      }
+
+      @Override
+      public Optional<Lease> leavePartition(Action.LeavePartition x) {
+        return Optional.empty(); // a member by GUID, whose lease may be gone
+      }
+
+      @Override
+      public Optional<Lease> report(Action.Report x) {
+        return Optional.empty();
+      }
+    });
   }
 
   /** A failure of the request's own call, or of a settle, as the action's message. */

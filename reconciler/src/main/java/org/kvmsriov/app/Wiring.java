@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import org.kvmsriov.actions.DriverService;
 import org.kvmsriov.actions.Engines;
+import org.kvmsriov.adapters.SubnetManagers;
 import org.kvmsriov.adapters.opennebula.FileTemplateStore;
 import org.kvmsriov.adapters.opennebula.StockScripts;
 import org.kvmsriov.adapters.sysfs.SysfsFabricView;
@@ -81,7 +82,10 @@ public final class Wiring {
 
   /** The engine for {@code desired} over a freshly connected hypervisor (closed by the caller). */
   public EngineContext context(HostState desired, Hypervisor hypervisor) {
-    return new EngineContext(desired, hypervisor, fabric, ledger, owners, clock, EngineContext.DEFAULT_DETACH_TIMEOUT);
+    java.util.Map<String, org.kvmsriov.port.SubnetManager> sms = new java.util.LinkedHashMap<>();
+    desired.subnetManagers().forEach(s -> sms.put(s.name(), SubnetManagers.open(s)));
+    return new EngineContext(desired, hypervisor, fabric, ledger, owners, clock, EngineContext.DEFAULT_DETACH_TIMEOUT,
+        sms);
   }
 
   /**

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.kvmsriov.config.HostStateLoader;
 import org.kvmsriov.daemon.Daemon;
+import org.kvmsriov.daemon.DriverSocket;
 import org.kvmsriov.engine.Outcome;
 import org.kvmsriov.engine.PassResult;
 import picocli.CommandLine.Command;
@@ -20,7 +21,8 @@ import org.kvmsriov.app.HypervisorConnector;
 
 @Command(name = "daemon", mixinStandardHelpOptions = true,
     header = "Run reconcile passes every reconcile.interval_seconds until SIGTERM or SIGINT.",
-    description = {"Each pass re-reads host.yaml, takes the ledger lock (driver actions wait at most",
+    description = {"Serves OpenNebula's driver and vnm calls on --socket (see org.kvmsriov.client.Wire).",
+        "Each pass re-reads host.yaml, takes the ledger lock (driver actions wait at most",
         "one pass), heals what it finds and logs one line. Exits 0 on SIGTERM after the pass in",
         "progress, if any, has finished."})
 final class DaemonCommand implements Callable<Integer> {
@@ -31,6 +33,21 @@ final class DaemonCommand implements Callable<Integer> {
   @Option(names = "--metrics-file", paramLabel = "FILE",
       description = "Write Prometheus node_exporter textfile metrics here after every pass.")
   Path metricsFile;
+
+  @Option(names = "--socket", paramLabel = "PATH", defaultValue = "${KVM_SRIOV_SOCKET:-/run/kvm-sriov/kvm-sriov.sock}",
+      description = "Serve driver and vnm calls here (org.kvmsriov.client.Client's protocol); 'none': do not"
+          + " (env KVM_SRIOV_SOCKET; default: ${DEFAULT-VALUE}).")
+  String socket;
+
+  @Option(names = "--socket-user", paramLabel = "USER", defaultValue = "oneadmin",
+      description = "The user besides root whose calls the socket serves (default: ${DEFAULT-VALUE}).")
+  String socketUser;
+
+  @Option(names = "--socket-group", paramLabel = "GROUP", defaultValue = "oneadmin",
+      description = "The socket's group (mode 0660; default: ${DEFAULT-VALUE}).")
+  String socketGroup;
+
+  @Mixin DriverOptions options;
 
   private final HypervisorConnector connector;
   private final Clock clock;
@@ -49,8 +66,11 @@ final class DaemonCommand implements Callable<Integer> {
     // finishes and the command returns 0 through Main like any other.
     Signal.handle(new Signal("TERM"), s -> daemon.requestStop());
     Signal.handle(new Signal("INT"), s -> daemon.requestStop());
-    daemon.start();
-    daemon.awaitStopAndShutdown();
+    try (DriverSocket served = socket.equals("none") ? null : new DriverSocket(Path.of(socket), socketUser,
+        socketGroup, new DaemonRequests(global, connector, clock, options.stockDir, options.shutdownTimeout()), log)) {
+      daemon.start();
+      daemon.awaitStopAndShutdown();
+    }
     return 0;
   }
 

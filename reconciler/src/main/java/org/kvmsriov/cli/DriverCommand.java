@@ -1,9 +1,7 @@
 package org.kvmsriov.cli;
 
 import java.io.InputStream;
-import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -14,7 +12,6 @@ import org.kvmsriov.port.RemoteDriver;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -30,14 +27,7 @@ final class DriverCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin GlobalOptions global;
 
-  @Option(names = "--stock-dir", paramLabel = "DIR", defaultValue = "${KVM_SRIOV_STOCK_DIR:-/var/tmp/one/vmm/kvm}",
-      description = "OpenNebula's stock kvm remotes, for actions without SR-IOV work (env KVM_SRIOV_STOCK_DIR;"
-          + " default: ${DEFAULT-VALUE}).")
-  Path stockDir;
-
-  @Option(names = "--shutdown-timeout", paramLabel = "SECONDS", defaultValue = "300",
-      description = "How long shutdown waits before destroying (OpenNebula's SHUTDOWN_TIMEOUT; default ${DEFAULT-VALUE}).")
-  long shutdownTimeout;
+  @Mixin DriverOptions options;
 
   @Parameters(index = "0", paramLabel = "ACTION", description = "deploy, shutdown, cancel, save, restore, migrate, attach_nic, detach_nic, ...")
   String action;
@@ -64,8 +54,8 @@ final class DriverCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return ErrorFrame.serve(spec, System.getenv(), (wiring, env) -> wiring.driverService(wiring.perRequest(), stockDir,
-        Duration.ofSeconds(shutdownTimeout), remote != null ? remote : new SshRemoteDriver(300, env), step -> { }), new DriverCall.Vmm(action, args), stdin, connector,
+    return ErrorFrame.serve(spec, System.getenv(), (wiring, env) -> wiring.driverService(wiring.perRequest(), options.stockDir,
+        options.shutdownTimeout(), remote != null ? remote : new SshRemoteDriver(300, env), step -> { }), new DriverCall.Vmm(action, args), stdin, connector,
         clock, global);
   }
 }

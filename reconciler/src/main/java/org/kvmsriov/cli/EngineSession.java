@@ -1,13 +1,10 @@
 package org.kvmsriov.cli;
 
 import org.kvmsriov.app.Wiring;
-import java.nio.file.Path;
 import java.time.Clock;
-import org.kvmsriov.config.HostStateLoader;
 import org.kvmsriov.engine.Engine;
 import org.kvmsriov.port.FabricView;
 import org.kvmsriov.ledger.FileLedger;
-import org.kvmsriov.ledger.ProcessOwners;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,7 +18,6 @@ import org.kvmsriov.model.PfSpec;
 import org.kvmsriov.port.DomainInfo;
 import org.kvmsriov.port.Hypervisor;
 import org.kvmsriov.port.LedgerState;
-import org.kvmsriov.port.LeaseOwner;
 import org.kvmsriov.app.HypervisorConnector;
 
 /**

@@ -136,6 +136,16 @@ final class PlanRenderer {
       }
 
       @Override
+      public String joinPartition(Action.JoinPartition x) {
+        return "join_partition";
+      }
+
+      @Override
+      public String leavePartition(Action.LeavePartition x) {
+        return "leave_partition";
+      }
+
+      @Override
       public String report(Action.Report x) {
         return "report";
       }

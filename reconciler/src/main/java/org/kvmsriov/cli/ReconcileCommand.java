@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.kvmsriov.actions.Failure;
 import org.kvmsriov.engine.PassResult;
 import org.kvmsriov.ledger.FileLedger;
 import picocli.CommandLine.Command;
@@ -13,6 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import org.kvmsriov.app.HypervisorConnector;
+import org.kvmsriov.actions.Failure;
 
 @Command(name = "reconcile", mixinStandardHelpOptions = true,
     header = "Compare host.yaml and the ledger with libvirt and sysfs, and heal the difference.",

@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.kvmsriov.model.Guid;
 import org.kvmsriov.model.GuidPool;
 import org.kvmsriov.model.MacPrefix;
@@ -60,9 +59,6 @@ final class HostStateChecks {
     return problems;
   }
 
-  /** ssh's destination without options: ssh would read a leading '-' as one. */
-  private static final Pattern SSH_HOST = Pattern.compile("([A-Za-z0-9_][A-Za-z0-9_.-]*@)?[A-Za-z0-9][A-Za-z0-9.-]*");
-
   private static final Map<String, Set<String>> SM_KEYS = Map.of(
       "opensm", Set.of("type", "partitions_file", "host", "reload", "pid_file"),
       "ufm", Set.of("type", "url", "credentials_file", "verify_tls"));
@@ -95,7 +91,7 @@ final class HostStateChecks {
         }
       }
       JsonNode host = sm.path("host");
-      if (host.isString() && !SSH_HOST.matcher(host.asString()).matches()) {
+      if (host.isString() && !SubnetManagerSpec.SSH_HOST.matcher(host.asString()).matches()) {
         at(ptr + "/host", "host '" + host.asString() + "' is not a host name (or user@host) ssh can reach");
       }
       JsonNode url = sm.path("url");

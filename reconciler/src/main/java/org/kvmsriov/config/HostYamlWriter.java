@@ -1,10 +1,13 @@
 package org.kvmsriov.config;
 
 import java.util.List;
+import org.kvmsriov.model.GuidPool;
 import org.kvmsriov.model.HostState;
 import org.kvmsriov.model.Mode;
 import org.kvmsriov.model.PciAddress;
 import org.kvmsriov.model.PfSpec;
+import org.kvmsriov.model.SubnetManagerSpec;
+import org.kvmsriov.model.VfReset;
 import org.kvmsriov.model.VfSource;
 
 /** Writes a {@link HostState} as host.yaml text that {@link HostStateLoader} reads back equal. */
@@ -33,6 +36,10 @@ public final class HostYamlWriter {
         .append("  interval_seconds: ").append(s.reconcile().interval().toSeconds()).append('\n')
         .append("  stale_lease_grace_seconds: ").append(s.reconcile().staleLeaseGrace().toSeconds())
         .append('\n');
+    if (!s.subnetManagers().isEmpty()) {
+      b.append("subnet_managers:\n");
+      s.subnetManagers().forEach(sm -> subnetManager(b, sm));
+    }
     b.append("pfs:\n");
     for (PfSpec pf : s.pfs()) {
       pfComments.getOrDefault(pf.name().value(), List.of())
@@ -49,6 +56,11 @@ public final class HostYamlWriter {
         b.append("    pkeys:\n");
         pf.pkeys().forEach(k -> b.append("      - ").append(k).append('\n'));
       }
+      pf.subnetManager().ifPresent(n -> b.append("    subnet_manager: ").append(quote(n)).append('\n'));
+      pf.guidPool().ifPresent(pool -> guidPool(b, pool));
+      if (pf.reset() != VfReset.NONE) {
+        b.append("    reset: ").append(pf.reset().yamlName()).append('\n');
+      }
       if (pf.vfs() instanceof VfSource.Listed listed) {
         b.append("    vfs:\n");
         for (PciAddress a : listed.addresses()) {
@@ -59,6 +71,32 @@ public final class HostYamlWriter {
       }
     }
     return b.toString();
+  }
+
+  private static void subnetManager(StringBuilder b, SubnetManagerSpec sm) {
+    b.append("  ").append(sm.name()).append(":\n");
+    if (sm instanceof SubnetManagerSpec.OpenSm o) {
+      b.append("    type: opensm\n")
+          .append("    partitions_file: ").append(quote(o.partitionsFile().toString())).append('\n');
+      o.host().ifPresent(h -> b.append("    host: ").append(quote(h)).append('\n'));
+      b.append("    reload: ").append(o.reload() == SubnetManagerSpec.Reload.HUP ? "hup" : "none").append('\n');
+      o.pidFile().ifPresent(p -> b.append("    pid_file: ").append(quote(p.toString())).append('\n'));
+    } else if (sm instanceof SubnetManagerSpec.Ufm u) {
+      b.append("    type: ufm\n")
+          .append("    url: ").append(quote(u.url().toString())).append('\n')
+          .append("    credentials_file: ").append(quote(u.credentialsFile().toString())).append('\n')
+          .append("    verify_tls: ").append(u.verifyTls()).append('\n');
+    }
+  }
+
+  private static void guidPool(StringBuilder b, GuidPool pool) {
+    if (pool instanceof GuidPool.Range r) {
+      b.append("    guid_pool: {first: \"").append(r.first().toHex()).append("\", last: \"")
+          .append(r.last().toHex()).append("\"}\n");
+    } else if (pool instanceof GuidPool.Listed l) {
+      b.append("    guid_pool:\n");
+      l.guids().forEach(g -> b.append("      - \"").append(g.toHex()).append("\"\n"));
+    }
   }
 
   /** Double-quoted YAML scalar; enough for URIs and interface names. */

@@ -1,6 +1,5 @@
 package org.kvmsriov.engine;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,11 +14,9 @@ import org.kvmsriov.plan.Observation;
 import org.kvmsriov.plan.Plan;
 import org.kvmsriov.plan.Planner;
 import org.kvmsriov.plan.VmNotice;
-import org.kvmsriov.port.Hypervisor;
 import org.kvmsriov.port.LeaseOwner;
 import org.kvmsriov.port.LedgerSession;
 import org.kvmsriov.port.LedgerState;
-import org.kvmsriov.port.FabricView;
 
 /**
  * The one engine behind {@code reconcile --once}, the daemon's passes and the driver actions.
@@ -141,7 +138,8 @@ public final class Engine {
     Instant start = ctx.clock().instant();
     VmNotice heard = notice.apply(session.state());
     Observation o = Observer.observe(ctx.desired(), ctx.fabric(), session.state(), ctx.hypervisor().domains(),
-        ctx.owners()::alive, ctx.clock().instant()).with(heard);
+        ctx.owners()::alive, ctx.clock().instant()).with(heard)
+        .with(Observer.subnetManagers(ctx.desired(), session.state(), ctx.subnetManagers()));
     Plan plan = Planner.plan(o);
     if (domain.isPresent()) {
       plan = plan.forDomain(domain.get());
@@ -150,7 +148,7 @@ public final class Engine {
     List<Outcome> outcomes = new ArrayList<>();
     if (!dryRun) {
       Executor ex = new Executor(ctx.desired(), ctx.hypervisor(), ctx.fabric(), session, owner, ctx.clock(),
-          ctx.detachTimeout());
+          ctx.detachTimeout(), ctx.subnetManagers());
       for (Action a : plan.actions()) {
         outcomes.add(ex.apply(a));
       }

@@ -26,6 +26,8 @@ import org.kvmsriov.port.LedgerSession;
 import org.kvmsriov.port.LedgerState;
 import org.kvmsriov.port.ParkedNic;
 import org.kvmsriov.port.FabricView;
+import org.kvmsriov.port.Membership;
+import org.kvmsriov.port.SubnetManager;
 import org.kvmsriov.model.NicIdentity;
 
 /**
@@ -42,13 +44,14 @@ final class Executor implements Action.Visitor<Outcome.Status> {
   private final LeaseOwner self;
   private final Clock clock;
   private final Duration detachTimeout;
+  private final java.util.Map<String, SubnetManager> subnetManagers;
 
   /**
    * @param self the owner of leases the pass takes (adopted VFs, restored parked NICs)
    * @param detachTimeout how long a detach waits for the guest to let the device go
    */
   Executor(HostState desired, Hypervisor hypervisor, FabricView fabric, LedgerSession session, LeaseOwner self,
-      Clock clock, Duration detachTimeout) {
+      Clock clock, Duration detachTimeout, java.util.Map<String, SubnetManager> subnetManagers) {
     this.desired = desired;
     this.hypervisor = hypervisor;
     this.fabric = fabric;
@@ -56,6 +59,7 @@ final class Executor implements Action.Visitor<Outcome.Status> {
     this.self = self;
     this.clock = clock;
     this.detachTimeout = detachTimeout;
+    this.subnetManagers = subnetManagers;
   }
 
   Outcome apply(Action a) {
@@ -233,6 +237,28 @@ final class Executor implements Action.Visitor<Outcome.Status> {
     Lease next = l.withIdentity(l.mac(), l.guid(), l.originalGuid(), Optional.of(key), now());
     commit(session.state().with(next).record(new HistoryEntry(now(), what, l.key(), l.domain().orElse(""), why)));
     return next;
+  }
+
+  @Override
+  public Outcome.Status joinPartition(Action.JoinPartition a) {
+    Guid guid = a.lease().guid().filter(g -> !g.isUnset())
+        .orElseThrow(() -> new IllegalStateException("lease of " + a.lease().vf() + " has no GUID to join"));
+    subnetManager(a.subnetManager()).add(a.partition(), guid, Membership.FULL);
+    return Outcome.Status.DONE;
+  }
+
+  @Override
+  public Outcome.Status leavePartition(Action.LeavePartition a) {
+    subnetManager(a.subnetManager()).remove(a.partition(), a.guid());
+    return Outcome.Status.DONE;
+  }
+
+  private SubnetManager subnetManager(String name) {
+    SubnetManager sm = subnetManagers.get(name);
+    if (sm == null) {
+      throw new IllegalStateException("subnet manager " + name + " is not configured");
+    }
+    return sm;
   }
 
   @Override

@@ -19,6 +19,8 @@ import org.kvmsriov.model.PfName;
 import org.kvmsriov.model.PfSpec;
 import org.kvmsriov.model.Pkey;
 import org.kvmsriov.plan.Observation;
+import org.kvmsriov.plan.SubnetManagerView;
+import org.kvmsriov.port.SubnetManager;
 import org.kvmsriov.port.DomainInfo;
 import org.kvmsriov.port.Lease;
 import org.kvmsriov.port.LeaseOwner;
@@ -96,5 +98,39 @@ public final class Observer {
     }
     return new Observation(desired, maps, ledger, domains, foreign, unmapped, guids, slots, tables, dead,
         now, unreadable);
+  }
+
+  /**
+   * Asks each subnet manager a PF names which of this host's GUIDs it lists: the GUIDs of its
+   * leases and its PFs' GUID pools. Not every GUID with kvm-sriov's MAC prefix: hosts sharing a
+   * fabric share the prefix, so a host only ever sees (and takes out) members it can prove are its own.
+   */
+  public static Map<String, SubnetManagerView> subnetManagers(HostState desired, LedgerState ledger,
+      Map<String, SubnetManager> sms) {
+    Map<String, SubnetManagerView> out = new LinkedHashMap<>();
+    for (PfSpec pf : desired.pfs()) {
+      Optional<String> name = pf.subnetManager();
+      if (name.isEmpty() || out.containsKey(name.get())) {
+        continue;
+      }
+      SubnetManager sm = sms.get(name.get());
+      if (sm == null) {
+        out.put(name.get(), new SubnetManagerView.Unreachable("no adapter is configured for it"));
+        continue;
+      }
+      List<PfSpec> served = desired.pfs().stream().filter(p -> p.subnetManager().equals(name)).toList();
+      Set<Guid> leased = new HashSet<>();
+      for (PfSpec p : served) {
+        ledger.leasesOf(p.name()).forEach(l -> l.guid().filter(g -> !g.isUnset()).ifPresent(leased::add));
+      }
+      Predicate<Guid> ours = g -> !g.isUnset() && (leased.contains(g)
+          || served.stream().anyMatch(p -> p.guidPool().map(pool -> pool.contains(g)).orElse(false)));
+      try {
+        out.put(name.get(), new SubnetManagerView.Members(sm.observe(ours)));
+      } catch (RuntimeException e) {
+        out.put(name.get(), new SubnetManagerView.Unreachable(e.getMessage() == null ? e.toString() : e.getMessage()));
+      }
+    }
+    return out;
   }
 }

@@ -21,6 +21,8 @@ import org.kvmsriov.model.OfedPort;
 import org.kvmsriov.model.PciAddress;
 import org.kvmsriov.model.PfName;
 import org.kvmsriov.model.PfSpec;
+import org.kvmsriov.model.SubnetManagerSpec;
+import org.kvmsriov.model.VfReset;
 import org.kvmsriov.model.VfSource;
 
 /** Reads the add-on's {@code vf_maps/}, lock folder and {@code kvmrc} into a {@link HostState}. */
@@ -40,6 +42,9 @@ public final class LegacyImport {
    */
   public record Result(HostState host, List<LegacyLock> locks, List<String> notes) {}
 
+  /** The name the add-on's SM_HOST gets under subnet_managers. */
+  static final String LEGACY_SM = "opensm";
+
   private LegacyImport() {}
 
   /**
@@ -52,9 +57,19 @@ public final class LegacyImport {
     List<Problem> problems = new ArrayList<>();
     List<String> notes = new ArrayList<>();
     Map<String, String> rc = kvmrc == null ? Map.of() : LegacyFiles.kvmrc(kvmrc, problems);
-    if (rc.containsKey("SM_HOST")) {
-      notes.add("kvmrc SM_HOST=" + rc.get("SM_HOST") + ": kvm-sriov does not edit OpenSM's partitions.conf"
-          + " over ssh; declare mlx5 partitions in the subnet manager");
+    List<SubnetManagerSpec> sms = new ArrayList<>();
+    String smHost = rc.get("SM_HOST");
+    if (smHost != null && !smHost.isEmpty()) {
+      if (SubnetManagerSpec.SSH_HOST.matcher(smHost).matches()) {
+        // the add-on edited this file over ssh and ran pkill -HUP opensm there
+        sms.add(new SubnetManagerSpec.OpenSm(LEGACY_SM, Path.of("/etc/opensm/partitions.conf"), Optional.of(smHost),
+            SubnetManagerSpec.Reload.HUP, Optional.empty()));
+        notes.add("kvmrc SM_HOST=" + smHost + ": subnet manager '" + LEGACY_SM + "' (its /etc/opensm/partitions.conf"
+            + " over ssh), named by every mlnx_ofed2 PF");
+      } else {
+        problems.add(new Problem(String.valueOf(kvmrc), 0, 0, "SM_HOST '" + smHost
+            + "' is not a host name (or user@host) ssh can reach"));
+      }
     }
     rc.keySet().stream().filter(k -> !OURS.contains(k)).forEach(k ->
         notes.add("kvmrc " + k + " is a stock OpenNebula setting; left to OpenNebula's kvmrc"));
@@ -124,7 +139,9 @@ public final class LegacyImport {
           yield new Mode.MlnxOfed2(o);
         }
       };
-      pfs.add(new PfSpec(e.getKey(), Optional.empty(), mode, new VfSource.Listed(e.getValue()), List.of()));
+      Optional<String> sm = mode instanceof Mode.MlnxOfed2 && !sms.isEmpty() ? Optional.of(LEGACY_SM) : Optional.empty();
+      pfs.add(new PfSpec(e.getKey(), Optional.empty(), mode, new VfSource.Listed(e.getValue()), List.of(), sm,
+          Optional.empty(), VfReset.NONE));
     }
     List<LegacyLock> locks = lockDir == null ? List.of() : locks(lockDir, maps, problems);
     if (!problems.isEmpty()) {
@@ -133,7 +150,7 @@ public final class LegacyImport {
     HostState host = new HostState(Optional.ofNullable(rc.get("LIBVIRT_URI")),
         new HostState.DriverSettings(rc.getOrDefault("DUMMY_BRIDGE", "sriov_dummy"), false, prefix,
             new HostState.Hpc(hpcMode.equals("on"), threshold)),
-        new HostState.ReconcileSettings(Duration.ofSeconds(60), Duration.ofSeconds(300)), pfs);
+        new HostState.ReconcileSettings(Duration.ofSeconds(60), Duration.ofSeconds(300)), pfs, sms);
     return new Result(host, locks, notes);
   }
 

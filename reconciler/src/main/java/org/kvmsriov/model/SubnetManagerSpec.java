@@ -19,6 +19,9 @@ public sealed interface SubnetManagerSpec permits SubnetManagerSpec.OpenSm, Subn
 
   Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
+  /** An ssh destination, {@code host} or {@code user@host}; never one ssh would read as an option. */
+  Pattern SSH_HOST = Pattern.compile("([A-Za-z0-9_][A-Za-z0-9_.-]*@)?[A-Za-z0-9][A-Za-z0-9.-]*");
+
   /** The key under {@code subnet_managers}; PFs name their SM with it. */
   String name();
 
@@ -48,6 +51,11 @@ public sealed interface SubnetManagerSpec permits SubnetManagerSpec.OpenSm, Subn
   record OpenSm(String name, Path partitionsFile, Optional<String> host, Reload reload,
       Optional<Path> pidFile) implements SubnetManagerSpec {
     public OpenSm {
+      host.ifPresent(h -> {
+        if (!SSH_HOST.matcher(h).matches()) {
+          throw new IllegalArgumentException("host '" + h + "' is not a host name (or user@host) ssh can reach");
+        }
+      });
       requireAbsolute(partitionsFile, "partitions_file");
       pidFile.ifPresent(p -> requireAbsolute(p, "pid_file"));
     }

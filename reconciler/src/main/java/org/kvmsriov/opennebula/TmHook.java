@@ -1,10 +1,6 @@
 package org.kvmsriov.opennebula;
 
-import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.kvmsriov.config.InvalidInputException;

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.kvmsriov.config.InvalidInputException;
+import org.kvmsriov.model.VmId;
 
 /**
  * A network-driver step's input, in either form OpenNebula sends it (protocol reference §4.1):
@@ -47,9 +48,9 @@ public record VnmInput(String xml, VmTemplate template, Optional<String> deployI
     VmTemplate t = VmTemplate.parse(xml);
     Optional<String> deployId = step.equals("post") && !rest.isEmpty() && !rest.get(0).isBlank()
         ? Optional.of(rest.get(0).strip()) : Optional.empty();
-    String domain = "one-" + t.vmId();
+    String domain = new VmId(t.vmId()).domain();
     for (Optional<String> id : List.of(deployId, t.deployId())) {
-      if (id.isPresent() && id.get().matches("one-\\d{1,9}") && !id.get().equals(domain)) {
+      if (id.isPresent() && VmId.isDomainName(id.get()) && !id.get().equals(domain)) {
         throw new InvalidInputException(step + ": deploy id '" + id.get() + "' is not VM " + t.vmId() + "'s domain "
             + domain + "; refused");
       }
@@ -59,6 +60,6 @@ public record VnmInput(String xml, VmTemplate template, Optional<String> deployI
 
   /** The libvirt domain OpenNebula gives this VM. */
   public String domain() {
-    return "one-" + template.vmId();
+    return new VmId(template.vmId()).domain();
   }
 }

@@ -43,6 +43,10 @@ public sealed interface Action {
 
     R blockPartition(BlockPartition a);
 
+    R joinPartition(JoinPartition a);
+
+    R leavePartition(LeavePartition a);
+
     R report(Report a);
   }
 
@@ -249,6 +253,53 @@ public sealed interface Action {
     @Override
     public <R> R accept(Visitor<R> v) {
       return v.blockPartition(this);
+    }
+  }
+
+  /**
+   * The lease's GUID is not a full member of the partition its segment asks for at the PF's
+   * subnet manager (mlx5: the host has no per-VF pkey table): make it one.
+   */
+  record JoinPartition(Lease lease, String subnetManager, Pkey partition) implements Action {
+    @Override
+    public java.util.Optional<String> domain() {
+      return lease.domain();
+    }
+
+    @Override
+    public String describe() {
+      return "join GUID " + lease.guid().map(Guid::toString).orElse("?") + " (" + lease.pf() + " VF "
+          + lease.vfIndex() + ") to partition " + partition + " at subnet manager " + subnetManager + " (full)";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.joinPartition(this);
+    }
+  }
+
+  /**
+   * The subnet manager lists one of this host's GUIDs in a partition no lease wants it in (its
+   * lease is being released, or is gone): take it out, before the lease is dropped.
+   *
+   * @param domainName the domain of the lease being released, empty when no lease holds the GUID
+   */
+  record LeavePartition(String subnetManager, Pkey partition, Guid guid, java.util.Optional<String> domainName,
+      String reason) implements Action {
+    @Override
+    public java.util.Optional<String> domain() {
+      return domainName;
+    }
+
+    @Override
+    public String describe() {
+      return "remove GUID " + guid + " from partition " + partition + " at subnet manager " + subnetManager + ": "
+          + reason;
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.leavePartition(this);
     }
   }
 

@@ -32,6 +32,8 @@ import org.kvmsriov.port.LedgerState;
  * @param now the pass's clock
  * @param unreadable what could not be observed (a PF missing from sysfs), reported, not guessed
  * @param notice what OpenNebula's network driver said about one VM ({@link VmNotice#none()} otherwise)
+ * @param subnetManagers each subnet manager a PF names, by name: the memberships it lists for this
+ *     host's GUIDs, or why it could not be asked
  */
 public record Observation(
     HostState desired,
@@ -46,7 +48,8 @@ public record Observation(
     Set<LeaseOwner> deadOwners,
     Instant now,
     List<String> unreadable,
-    VmNotice notice) {
+    VmNotice notice,
+    Map<String, SubnetManagerView> subnetManagers) {
 
   public Observation {
     vfMaps = Map.copyOf(vfMaps);
@@ -59,6 +62,7 @@ public record Observation(
     deadOwners = Set.copyOf(deadOwners);
     unreadable = List.copyOf(unreadable);
     java.util.Objects.requireNonNull(notice, "notice");
+    subnetManagers = Map.copyOf(subnetManagers);
   }
 
   /** An ordinary pass's observation: no network-driver notice. */
@@ -67,13 +71,19 @@ public record Observation(
       Map<PciAddress, Guid> guids, Map<PciAddress, OptionalInt> pkeySlot0, Map<PfName, List<Optional<Pkey>>> portPkeys,
       Set<LeaseOwner> deadOwners, Instant now, List<String> unreadable) {
     this(desired, vfMaps, ledger, domains, foreignPfOf, unmappedVfOf, guids, pkeySlot0, portPkeys, deadOwners, now,
-        unreadable, VmNotice.none());
+        unreadable, VmNotice.none(), Map.of());
   }
 
   /** This observation with {@code n} heard from the network driver. */
   public Observation with(VmNotice n) {
     return new Observation(desired, vfMaps, ledger, domains, foreignPfOf, unmappedVfOf, guids, pkeySlot0, portPkeys,
-        deadOwners, now, unreadable, n);
+        deadOwners, now, unreadable, n, subnetManagers);
+  }
+
+  /** This observation with what the subnet managers showed. */
+  public Observation with(Map<String, SubnetManagerView> sms) {
+    return new Observation(desired, vfMaps, ledger, domains, foreignPfOf, unmappedVfOf, guids, pkeySlot0, portPkeys,
+        deadOwners, now, unreadable, notice, sms);
   }
 
   public Duration grace() {

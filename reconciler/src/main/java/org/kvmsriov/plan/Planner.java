@@ -21,6 +21,8 @@ import org.kvmsriov.port.Lease;
 import org.kvmsriov.port.LeaseState;
 import org.kvmsriov.port.ParkedNic;
 import org.kvmsriov.port.PciHostdev;
+import org.kvmsriov.port.Membership;
+import org.kvmsriov.port.PartitionMember;
 
 /**
  * Decides what a pass does: a pure function from an {@link Observation} to a {@link Plan}.
@@ -61,6 +63,8 @@ public final class Planner {
     private final List<Action> confirms = new ArrayList<>();
     private final List<Action> attaches = new ArrayList<>();
     private final List<Action> programs = new ArrayList<>();
+    private final List<Action> joins = new ArrayList<>();
+    private final List<Action> leaves = new ArrayList<>();
     private final List<Action> reports = new ArrayList<>();
     private Optional<Duration> recheck = Optional.empty();
 
@@ -97,9 +101,12 @@ public final class Planner {
       o.ledger().leases().values().forEach(this::lease);
       unleasedHostdevs();
       parkedNics();
+      o.subnetManagers().forEach(this::subnetManager);
       List<Action> all = new ArrayList<>();
+      all.addAll(leaves); // a GUID leaves its partition before its lease is dropped
       all.addAll(releases);
       all.addAll(confirms);
+      all.addAll(joins); // before the VF reaches its domain
       all.addAll(attaches);
       all.addAll(programs);
       all.addAll(reports);
@@ -240,6 +247,7 @@ public final class Planner {
       if (d.isPresent()) {
         partition(l, d.get());
       } else if (preparing && o.portPkeys().get(l.pf()) == null && l.guid().isPresent()
+          && o.desired().pf(l.pf()).flatMap(org.kvmsriov.model.PfSpec::subnetManager).isEmpty()
           && l.partitionAsked().orElse(Segment.UNTAGGED) instanceof Segment.Partition p) {
         reports.add(new Action.Report(Action.ReportKind.SUBNET_MANAGER, l.domain(), l.pf()
             + " has no per-VF pkey tables (mlx5): partition " + p.number() + " must be granted to GUID "
@@ -292,6 +300,76 @@ public final class Planner {
           && (slot.isPresent() || !l.pkey().equals(Optional.of(Pkey.BLOCKED)))) {
         programs.add(new Action.BlockPartition(l, b.reason(), seen));
       }
+    }
+
+    /** The partition a lease's GUID belongs in at subnet manager {@code sm}, if it names one. */
+    private Optional<Pkey> membership(Lease l, String sm) {
+      if (l.guid().isEmpty() || l.guid().get().isUnset()
+          || !o.desired().pf(l.pf()).flatMap(org.kvmsriov.model.PfSpec::subnetManager).equals(Optional.of(sm))) {
+        return Optional.empty();
+      }
+      Segment asked = o.notice().partitions().get(l.key());
+      Segment seg = asked != null ? asked : l.partitionAsked().orElse(Segment.UNTAGGED);
+      return seg instanceof Segment.Partition p ? Optional.of(new Pkey(p.number())) : Optional.empty();
+    }
+
+    /**
+     * Each lease's GUID a full member of its partition, and no GUID of this host's anywhere no
+     * lease (or only one being released) wants it. An SM that cannot be asked is reported; a
+     * request preparing a VF still tries to join (and fails, so the request fails cleanly), and a
+     * lease whose GUID may still be listed is kept until the SM answers, so nothing is left behind.
+     */
+    private void subnetManager(String sm, SubnetManagerView view) {
+      Set<org.kvmsriov.port.LeaseKey> released = new HashSet<>();
+      releases.forEach(a -> released.add(((Action.ReleaseStaleLease) a).lease().key()));
+      Map<Guid, Lease> byGuid = new HashMap<>();
+      Map<Lease, Pkey> wanted = new java.util.LinkedHashMap<>();
+      Map<Lease, Pkey> leaving = new java.util.LinkedHashMap<>();
+      for (Lease l : o.ledger().leases().values()) {
+        membership(l, sm).ifPresent(key -> {
+          byGuid.put(l.guid().get(), l);
+          (released.contains(l.key()) ? leaving : wanted).put(l, key);
+        });
+      }
+      if (view instanceof SubnetManagerView.Unreachable u) {
+        reports.add(new Action.Report(Action.ReportKind.SUBNET_MANAGER, Optional.empty(),
+            "subnet manager " + sm + " cannot be asked: " + u.reason() + "; asked again next pass"));
+        wanted.forEach((l, key) -> {
+          if (preparing(l)) {
+            joins.add(new Action.JoinPartition(l, sm, key));
+          }
+        });
+        leaving.keySet().forEach(l -> {
+          releases.removeIf(a -> ((Action.ReleaseStaleLease) a).lease().key().equals(l.key()));
+          reports.add(new Action.Report(Action.ReportKind.SUBNET_MANAGER, l.domain(), "lease of " + l.pf() + " VF "
+              + l.vfIndex() + " kept until subnet manager " + sm + " can take GUID " + l.guid().get() + " out"));
+        });
+        return;
+      }
+      List<PartitionMember> members = ((SubnetManagerView.Members) view).members();
+      wanted.forEach((l, key) -> {
+        boolean full = members.stream().anyMatch(m -> m.partition().equals(key) && m.guid().equals(l.guid().get())
+            && m.membership() != Membership.LIMITED);
+        if (!full && !l.state().isLeaving()) {
+          joins.add(new Action.JoinPartition(l, sm, key));
+        }
+      });
+      for (PartitionMember m : members) {
+        Lease owner = byGuid.get(m.guid());
+        boolean want = owner != null && m.partition().equals(wanted.get(owner));
+        if (m.managed() && !want) {
+          leaves.add(new Action.LeavePartition(sm, m.partition(), m.guid(),
+              owner == null ? Optional.empty() : owner.domain(),
+              owner == null ? "no lease holds it" : leaving.containsKey(owner) ? "its lease is being released"
+                  : "its lease asks for " + Optional.ofNullable(wanted.get(owner)).map(Pkey::toString).orElse("no partition")));
+        }
+      }
+    }
+
+    /** A request is bringing the lease's VF to its domain (deploy, restore, hot-plug, incoming migration). */
+    private boolean preparing(Lease l) {
+      return (l.state() == LeaseState.RESERVED || l.state() == LeaseState.MIGRATING_IN)
+          && !o.deadOwners().contains(l.owner());
     }
 
     private void unleasedHostdevs() {

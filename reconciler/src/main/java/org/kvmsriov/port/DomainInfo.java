@@ -18,10 +18,8 @@ public record DomainInfo(String name, UUID uuid, DomainState state, List<PciHost
 
   /** The OpenNebula VM id when the name is {@code one-<id>}. */
   public java.util.OptionalInt vmId() {
-    if (name.matches("one-\\d{1,9}")) {
-      return java.util.OptionalInt.of(Integer.parseInt(name.substring(4)));
-    }
-    return java.util.OptionalInt.empty();
+    return org.kvmsriov.model.VmId.ofDomain(name).map(id -> java.util.OptionalInt.of(id.value()))
+        .orElse(java.util.OptionalInt.empty());
   }
 
   public boolean isActive() {

@@ -2,6 +2,7 @@ package org.kvmsriov.port;
 
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.kvmsriov.model.Guid;
 import org.kvmsriov.model.Pkey;
 
@@ -17,8 +18,17 @@ public interface SubnetManager {
   /** The name host.yaml gives it, for messages. */
   String name();
 
-  /** Every membership the SM lists explicitly for one of {@code guids}, in its own order. */
-  List<PartitionMember> observe(Set<Guid> guids);
+  /**
+   * Every membership the SM lists explicitly for a GUID {@code ours} accepts, in the SM's own
+   * order. A predicate rather than a set, so a pass can also find GUIDs no lease holds any more
+   * (kvm-sriov's GUIDs carry the MAC prefix, or come from a PF's GUID pool).
+   */
+  List<PartitionMember> observe(Predicate<Guid> ours);
+
+  /** Every membership the SM lists explicitly for one of {@code guids}. */
+  default List<PartitionMember> observe(Set<Guid> guids) {
+    return observe(guids::contains);
+  }
 
   /** Makes {@code guid} a member of {@code partition}, or changes its membership to {@code membership}. */
   void add(Pkey partition, Guid guid, Membership membership);

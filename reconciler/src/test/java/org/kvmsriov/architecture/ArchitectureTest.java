@@ -72,6 +72,7 @@ class ArchitectureTest {
   @Test
   void nothingBelowTheCliReadsTheEnvironmentWritesTheProcessStreamsOrExits() {
     noClasses().that().resideOutsideOfPackages("org.kvmsriov.cli..")
+        .and().doNotHaveFullyQualifiedName("org.kvmsriov.client.Client") // the shims' own process entry point
         .should().callMethod(System.class, "getenv")
         .orShould().callMethod(System.class, "getenv", String.class)
         .orShould().callMethod(System.class, "exit", int.class)
@@ -79,6 +80,14 @@ class ArchitectureTest {
         .orShould().accessField(System.class, "err")
         .orShould().accessField(System.class, "in")
         .because("a daemon serves many requests in one process: each gets its own streams and environment")
+        .check(classes);
+  }
+
+  @Test
+  void theClientNeedsOnlyTheJdk() {
+    noClasses().that().resideInAPackage("org.kvmsriov.client..")
+        .should().dependOnClassesThat().resideOutsideOfPackages("java..", "org.kvmsriov.client..")
+        .because("it must start in a fraction of the CLI's time: no picocli, Jackson or engine classes to load")
         .check(classes);
   }
 

@@ -9,12 +9,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.kvmsriov.app.HypervisorConnector;
 import org.kvmsriov.testsupport.Cli;
 import org.kvmsriov.testsupport.CliRun;
 import org.kvmsriov.testsupport.Jvm;
 import org.kvmsriov.testsupport.LedgerWorld;
 import org.kvmsriov.testsupport.TreeSnapshot;
+import org.kvmsriov.app.HypervisorConnector;
 
 /**
  * Any unexpected Throwable, Errors included, becomes one line and exit 1 (framed for driver and

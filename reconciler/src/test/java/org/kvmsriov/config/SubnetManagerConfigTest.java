@@ -93,6 +93,18 @@ class SubnetManagerConfigTest {
   }
 
   @Test
+  void hostYamlWriterWritesWhatTheLoaderReadsBackEqual() throws Exception {
+    HostState host = HostStateLoader.load(write(GOOD));
+    String text = HostYamlWriter.write(host, java.util.List.of(), java.util.Map.of());
+    assertThat(HostStateLoader.parse("written.yaml", text)).isEqualTo(host);
+    String listed = GOOD.replace("guid_pool: {first: \"0xaa00000000000100\", last: \"0xaa000000000001ff\"}",
+        "guid_pool: [\"0xaa00000000000100\"]");
+    HostState other = HostStateLoader.load(write(listed));
+    assertThat(HostStateLoader.parse("written.yaml", HostYamlWriter.write(other, java.util.List.of(), java.util.Map.of())))
+        .isEqualTo(other);
+  }
+
+  @Test
   void defaultsApplyWhenLeftOut() throws Exception {
     String yaml = GOOD.replace("    reload: hup\n", "").replace("    pid_file: /run/opensm.pid\n", "")
         .replace("    host: root@sm1.example\n", "").replace("    verify_tls: false\n", "");

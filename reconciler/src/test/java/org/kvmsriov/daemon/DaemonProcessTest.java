@@ -41,7 +41,7 @@ class DaemonProcessTest {
     Process p = Jvm.start(Main.class, "daemon", "--state", state.toString(), "--ledger-dir", ledger.toString(),
         "--sysfs-root", ROOT.resolve("examples/demo-sysfs").toAbsolutePath().toString(),
         "--libvirt-uri", "test://" + ROOT.resolve("examples/demo/libvirt-node.xml").toAbsolutePath().normalize(),
-        "--metrics-file", metrics.toString());
+        "--metrics-file", metrics.toString(), "--socket", dir.resolve("kvm-sriov.sock").toString());
     List<String> log = new CopyOnWriteArrayList<>();
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

@@ -79,6 +79,31 @@ class ImportLegacyCommandTest {
   }
 
   @Test
+  void smHostBecomesASubnetManagerTheInfinibandPfsName() throws Exception {
+    Files.writeString(kvmrc, "export DRIVER_MODE=mlnx_ofed2\nexport SM_HOST=oneadmin@sm1\n", java.nio.file.StandardOpenOption.APPEND);
+    CliRun r = importAll();
+    assertThat(r.exitCode()).isZero();
+    Path out = dir.resolve("host.yaml");
+    Files.writeString(out, r.out());
+
+    var host = HostStateLoader.load(out);
+    assertThat(host.subnetManagers()).containsExactly(new org.kvmsriov.model.SubnetManagerSpec.OpenSm("opensm",
+        Path.of("/etc/opensm/partitions.conf"), java.util.Optional.of("oneadmin@sm1"),
+        org.kvmsriov.model.SubnetManagerSpec.Reload.HUP, java.util.Optional.empty()));
+    assertThat(host.pfs().get(0).subnetManager()).contains("opensm");
+    assertThat(r.out()).contains("kvmrc SM_HOST=oneadmin@sm1: subnet manager 'opensm'");
+  }
+
+  @Test
+  void refusesAnSmHostSshWouldReadAsAnOption() throws Exception {
+    Files.writeString(kvmrc, "export SM_HOST=-oProxyCommand=evil\n");
+    CliRun r = importAll();
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err()).contains("SM_HOST '-oProxyCommand=evil' is not a host name (or user@host) ssh can reach");
+  }
+
+  @Test
   void genericModeNeedsNoOfedFile() throws Exception {
     Files.delete(maps.resolve("ib0_ofed"));
     Files.writeString(kvmrc, "export DRIVER_MODE=generic\nexport DUMMY_MAC_PREFIX=AC\n");

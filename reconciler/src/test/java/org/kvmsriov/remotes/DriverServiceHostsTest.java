@@ -103,13 +103,20 @@ class DriverServiceHostsTest {
   }
 
   List<Result> throughTheLauncher(Path launcher) throws Exception {
+    return oneProcessEach(List.of(launcher.toString()), env());
+  }
+
+  /** Each call, one process each: {@code command} (a command line before its arguments) under {@code env}. */
+  List<Result> oneProcessEach(List<String> command, Map<String, String> env) throws Exception {
     List<Result> out = new ArrayList<>();
     for (Call c : calls()) {
-      List<String> argv = new ArrayList<>(List.of(launcher.toString(), "driver", c.action()));
+      List<String> argv = new ArrayList<>(command);
+      argv.add("driver");
+      argv.add(c.action());
       argv.addAll(c.args());
       ProcessBuilder pb = new ProcessBuilder(argv);
       pb.environment().clear();
-      pb.environment().putAll(env());
+      pb.environment().putAll(env);
       Process p = pb.start();
       p.getOutputStream().write(c.stdin().getBytes(StandardCharsets.UTF_8));
       p.getOutputStream().close();

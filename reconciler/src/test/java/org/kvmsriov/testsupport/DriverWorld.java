@@ -48,6 +48,11 @@ public final class DriverWorld implements AutoCloseable {
    *     are filled with the ConnectX-3's first three VFs
    */
   public DriverWorld(Path dir, String hostYaml) throws Exception {
+    this(dir, hostYaml, false);
+  }
+
+  /** @param ofed the ConnectX-4 has MLNX_OFED's sysfs (its VFs' GUIDs are written there) */
+  public DriverWorld(Path dir, String hostYaml, boolean ofed) throws Exception {
     this.dir = dir;
     libvirt = LibvirtHypervisor.open("test:///default");
     for (DomainInfo d : libvirt.domains()) {
@@ -55,11 +60,31 @@ public final class DriverWorld implements AutoCloseable {
         libvirt.destroy(d.name());
       }
     }
-    host = SysfsHosts.twoNodeHost(dir.resolve("root"), false);
+    host = SysfsHosts.twoNodeHost(dir.resolve("root"), ofed);
     List<PciAddress> ib = host.mlx4().vfs();
     state = Files.writeString(dir.resolve("host.yaml"), "version: 1\nlibvirt_uri: test:///default\n"
         + hostYaml.formatted(ib.get(0), ib.get(1), ib.get(2)));
     ledgerDir = dir.resolve("ledger");
+  }
+
+  /**
+   * Rewrites host.yaml: the ConnectX-4's first VF, mlnx_ofed2, its partitions held by subnet
+   * manager {@code name} with {@code definition} (a YAML flow map).
+   */
+  public void mlx5WithSubnetManager(String name, String definition) throws java.io.IOException {
+    Files.writeString(state, """
+        version: 1
+        libvirt_uri: test:///default
+        driver: {dummy_bridge: br-dummy, mac_prefix: "aa"}
+        subnet_managers:
+          %s: %s
+        pfs:
+          ib2:
+            mode: mlnx_ofed2
+            ofed: {port: 1}
+            subnet_manager: %s
+            vfs: [%s]
+        """.formatted(name, definition, name, host.mlx5().vfs().get(0)));
   }
 
   /** {@code kvm-sriov driver ACTION ARGS…} with {@code stdin}. */

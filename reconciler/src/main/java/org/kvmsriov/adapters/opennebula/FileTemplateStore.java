@@ -13,7 +13,6 @@ import org.kvmsriov.xml.SafeXml;
 import org.kvmsriov.model.VmId;
 import org.kvmsriov.port.TemplateStore;
 import java.util.Optional;
-import org.kvmsriov.opennebula.VmNic;
 import org.kvmsriov.opennebula.VmTemplate;
 
 /** {@link TemplateStore} in {@code <ledger dir>/templates/<vm id>.xml}. */

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import org.kvmsriov.model.Guid;
 import org.kvmsriov.model.Pkey;
@@ -68,8 +69,12 @@ public final class OpenSmSubnetManager implements SubnetManager {
   private final SmShell shell;
 
   public OpenSmSubnetManager(SubnetManagerSpec.OpenSm spec, Duration timeout) {
+    this(spec, new SmShell(spec.host(), timeout));
+  }
+
+  OpenSmSubnetManager(SubnetManagerSpec.OpenSm spec, SmShell shell) {
     this.spec = spec;
-    this.shell = new SmShell(spec.host(), timeout);
+    this.shell = shell;
   }
 
   @Override
@@ -78,8 +83,8 @@ public final class OpenSmSubnetManager implements SubnetManager {
   }
 
   @Override
-  public List<PartitionMember> observe(Set<Guid> guids) {
-    return conf(read()).members(guids);
+  public List<PartitionMember> observe(Predicate<Guid> ours) {
+    return conf(read()).members(ours);
   }
 
   @Override

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.kvmsriov.model.Guid;
 import org.kvmsriov.model.Pkey;
 import org.kvmsriov.port.Membership;
@@ -110,13 +111,21 @@ public final class PartitionsConf {
 
   /** Every explicit listing of one of {@code guids}, entries in file order. */
   public List<PartitionMember> members(Set<Guid> guids) {
+    return members(guids::contains);
+  }
+
+  /**
+   * Every explicit listing of a GUID {@code ours} accepts, entries in file order. Members through
+   * {@code ALL} and the like are not listings of a GUID.
+   */
+  public List<PartitionMember> members(Predicate<Guid> ours) {
     List<PartitionMember> out = new ArrayList<>();
     for (Entry e : entries) {
       if (e.pkey().isEmpty()) {
         continue; // OpenSM makes up its key; no NIC can ask for it
       }
       for (Port p : e.ports()) {
-        if (guids.contains(p.guid())) {
+        if (ours.test(p.guid())) {
           out.add(new PartitionMember(e.pkey().get(), p.guid(), p.membership(), e.ours()));
         }
       }

@@ -21,8 +21,13 @@ import org.kvmsriov.port.SubnetManagerException;
  *
  * @param sshHost empty for this host
  * @param timeout how long one script may take, ssh included
+ * @param ssh the ssh program
  */
-record SmShell(Optional<String> sshHost, Duration timeout) {
+record SmShell(Optional<String> sshHost, Duration timeout, String ssh) {
+
+  SmShell(Optional<String> sshHost, Duration timeout) {
+    this(sshHost, timeout, "ssh");
+  }
 
   /** What a script printed and how it ended. */
   record Result(int exit, byte[] out, String err) {}
@@ -34,8 +39,9 @@ record SmShell(Optional<String> sshHost, Duration timeout) {
 
   /**
    * Runs a script that prints a snapshot first (its size in decimal on one line, then its bytes),
-   * feeds it to {@code editor}, and writes what the editor returns to the script's input. For a
-   * script that prints nothing, the editor sees an empty snapshot.
+   * feeds it to {@code editor}, and writes what the editor returns to the script's input. When
+   * the script prints nothing (it failed early), the editor is not called. An editor that throws
+   * closes the script's input, which ends the script without a write.
    */
   Result edit(String script, List<String> args, java.util.function.UnaryOperator<byte[]> editor) {
     Process p = start(script, args);
@@ -44,12 +50,12 @@ record SmShell(Optional<String> sshHost, Duration timeout) {
     try {
       CompletableFuture<byte[]> snapshot = CompletableFuture.supplyAsync(() -> readSnapshot(p.getInputStream()));
       byte[] current = snapshot.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      if (current != null) {
-        try (OutputStream in = p.getOutputStream()) {
+      try (OutputStream in = p.getOutputStream()) {
+        if (current != null) {
           in.write(editor.apply(current));
-        } catch (IOException e) {
-          // the script ended without reading its input; its exit status says why
         }
+      } catch (IOException e) {
+        // the script ended without reading its input; its exit status says why
       }
       CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
       if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
@@ -78,7 +84,7 @@ record SmShell(Optional<String> sshHost, Duration timeout) {
       // ssh hands one string to the remote login shell: quote every word for it
       StringBuilder remote = new StringBuilder("sh -c ").append(quote(script)).append(" sh");
       args.forEach(a -> remote.append(' ').append(quote(a)));
-      cmd.addAll(List.of("ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "--", sshHost.get(),
+      cmd.addAll(List.of(ssh, "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "--", sshHost.get(),
           remote.toString()));
     } else {
       cmd.addAll(List.of("sh", "-c", script, "sh"));

@@ -13,7 +13,6 @@ import org.kvmsriov.model.Pkey;
 import org.kvmsriov.model.VfSource;
 import org.kvmsriov.port.GuidProgrammer;
 import org.kvmsriov.port.IbPort;
-import org.kvmsriov.port.IbVfState;
 import org.kvmsriov.port.PkeyMapper;
 import org.kvmsriov.port.PkeySlot;
 import org.kvmsriov.port.VfInfo;

@@ -69,6 +69,10 @@ class OpenSmSubnetManagerTest {
     assertThat(java.util.Arrays.copyOf(after, before.length)).isEqualTo(before);
     assertThat(Files.getPosixFilePermissions(f)).isEqualTo(PosixFilePermissions.fromString("rw-r-----"));
     assertThat(sm.observe(Set.of(VF1))).containsExactly(new PartitionMember(P4E20, VF1, Membership.FULL, true));
+    // by predicate: kvm-sriov's GUIDs start with the MAC prefix, the operator's storage node's do not
+    assertThat(sm.observe(g -> g.value() >>> 56 == 0xaa))
+        .containsExactly(new PartitionMember(P4E20, VF1, Membership.FULL, true));
+    assertThat(sm.observe(g -> true)).hasSize(2);
     assertThat(dir.resolve("partitions.conf.kvmsriov.tmp")).doesNotExist();
 
     sm.add(new Pkey(0xce20), VF1, Membership.FULL); // the same partition: nothing to do
@@ -167,6 +171,35 @@ class OpenSmSubnetManagerTest {
         .hasMessageStartingWith(f + " on this host is changed, but OpenSM was not told to re-read it: ")
         .hasMessageContaining("cannot signal the pid in " + pid);
     assertThat(sm.observe(Set.of(VF1))).hasSize(1);
+  }
+
+  @Test
+  void reachesARemoteSmThroughSshWithEveryWordQuotedForItsShell() throws Exception {
+    Path odd = Files.createDirectories(dir.resolve("it's $HOME; a \"dir\""));
+    Path f = odd.resolve("partitions.conf");
+    Files.writeString(f, OPERATOR);
+    // ssh joins its arguments into one string for the remote login shell; so does this stand-in
+    Path ssh = dir.resolve("ssh");
+    Files.writeString(ssh, """
+        #!/bin/sh
+        while [ "$1" != "--" ]; do shift; done
+        echo "$2" >> "$(dirname "$0")/ssh-destinations"
+        shift 2
+        exec sh -c "$*"
+        """);
+    ssh.toFile().setExecutable(true);
+    SubnetManagerSpec.OpenSm spec = new SubnetManagerSpec.OpenSm("fabric", f, Optional.of("root@sm1"), Reload.NONE,
+        Optional.empty());
+    OpenSmSubnetManager sm = new OpenSmSubnetManager(spec,
+        new SmShell(spec.host(), Duration.ofSeconds(30), ssh.toString()));
+
+    sm.add(P4E20, VF1, Membership.FULL);
+
+    assertThat(Files.readString(f)).isEqualTo(OPERATOR + "kvmsriov_0x4e20=0x4e20 : 0xaa00000000000001=full ;\n");
+    assertThat(sm.observe(Set.of(VF1))).hasSize(1);
+    assertThat(Files.readAllLines(dir.resolve("ssh-destinations"))).containsOnly("root@sm1");
+    Files.delete(f);
+    assertThatThrownBy(() -> sm.observe(Set.of(VF1))).hasMessageStartingWith(f + " does not exist on root@sm1;");
   }
 
   private static void awaitLines(Path file, int n) throws Exception {
