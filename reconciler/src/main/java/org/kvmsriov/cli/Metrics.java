@@ -29,13 +29,18 @@ final class Metrics {
     }
     long healed = r.outcomes().stream().filter(o -> o.status() == Outcome.Status.DONE
         && o.action() instanceof Action.ReleaseStaleLease).count();
-    long drift = r.plan().actions().stream().filter(a -> !(a instanceof Action.Report)).count();
+    long drift = r.plan().actions().stream()
+        .filter(a -> !(a instanceof Action.Report) && !(a instanceof Action.AwaitGrace)).count();
+    long waiting = r.plan().actions().stream().filter(a -> a instanceof Action.AwaitGrace).count();
     b.append("# HELP kvm_sriov_stale_leases_released Stale leases the last pass released.\n")
         .append("# TYPE kvm_sriov_stale_leases_released gauge\n")
         .append("kvm_sriov_stale_leases_released ").append(healed).append('\n');
-    b.append("# HELP kvm_sriov_drift_found Actions the last pass planned (0 when converged).\n")
+    b.append("# HELP kvm_sriov_drift_found Actions the last pass planned, not counting grace waits.\n")
         .append("# TYPE kvm_sriov_drift_found gauge\n")
         .append("kvm_sriov_drift_found ").append(drift).append('\n');
+    b.append("# HELP kvm_sriov_leases_waiting Leases whose domain does not hold their VF, inside their grace period.\n")
+        .append("# TYPE kvm_sriov_leases_waiting gauge\n")
+        .append("kvm_sriov_leases_waiting ").append(waiting).append('\n');
     b.append("# HELP kvm_sriov_actions_failed Actions of the last pass that failed.\n")
         .append("# TYPE kvm_sriov_actions_failed gauge\n")
         .append("kvm_sriov_actions_failed ").append(r.count(Outcome.Status.FAILED)).append('\n');
