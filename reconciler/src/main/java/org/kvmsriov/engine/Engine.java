@@ -70,8 +70,11 @@ public final class Engine {
    * the leases waiting for their grace period from it).
    */
   public Plan look(LedgerState ledger, List<org.kvmsriov.port.DomainInfo> domains) {
-    return Planner.plan(Observer.observe(ctx.desired(), ctx.fabric(), ledger, domains, ctx.owners()::alive,
-        ctx.clock().instant()));
+    return Planner.plan(observe(ledger, domains));
+  }
+
+  private Observation observe(LedgerState ledger, List<org.kvmsriov.port.DomainInfo> domains) {
+    return Observer.observe(ctx.desired(), ctx.fabric(), ledger, domains, ctx.owners()::alive, ctx.clock().instant());
   }
 
   /**
@@ -147,8 +150,7 @@ public final class Engine {
       boolean dryRun, BiPredicate<Action, VmNotice> keep, LeaseOwner owner) {
     Instant start = ctx.clock().instant();
     VmNotice heard = notice.apply(session.state());
-    Observation o = Observer.observe(ctx.desired(), ctx.fabric(), session.state(), ctx.hypervisor().domains(),
-        ctx.owners()::alive, ctx.clock().instant()).with(heard)
+    Observation o = observe(session.state(), ctx.hypervisor().domains()).with(heard)
         .with(Observer.subnetManagers(ctx.desired(), session.state(), ctx.subnetManagers()));
     Plan plan = Planner.plan(o);
     if (domain.isPresent()) {
