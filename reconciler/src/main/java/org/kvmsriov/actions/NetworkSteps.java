@@ -81,7 +81,7 @@ public final class NetworkSteps {
   private void log(PassResult r) {
     PrintWriter err = call.err;
     for (Outcome o : r.outcomes()) {
-      if (o.status() == Outcome.Status.DONE) {
+      if (o.status() == Outcome.Status.DONE || o.status() == Outcome.Status.WAITING) {
         err.println("INFO: " + o.action().describe());
       } else if (o.status() == Outcome.Status.REPORTED) {
         err.println("WARNING: " + o.action().describe());

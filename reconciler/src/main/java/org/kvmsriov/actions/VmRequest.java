@@ -303,6 +303,16 @@ final class VmRequest {
       }
 
       @Override
+      public Optional<Lease> awaitGrace(Action.AwaitGrace x) {
+        return Optional.of(x.lease());
+      }
+
+      @Override
+      public Optional<Lease> endGrace(Action.EndGrace x) {
+        return Optional.of(x.lease());
+      }
+
+      @Override
       public Optional<Lease> report(Action.Report x) {
         return Optional.empty();
       }

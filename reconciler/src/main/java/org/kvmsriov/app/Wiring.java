@@ -89,6 +89,15 @@ public final class Wiring {
   }
 
   /**
+   * An engine for reports that change nothing ({@code status}), over {@code hypervisor}: no
+   * subnet manager is opened, as a report does not ask them.
+   */
+  public Engine reportEngine(HostState desired, Hypervisor hypervisor) {
+    return new Engine(new EngineContext(desired, hypervisor, fabric, ledger, owners, clock,
+        EngineContext.DEFAULT_DETACH_TIMEOUT));
+  }
+
+  /**
    * Engines for one request: host.yaml read once, libvirt connected when the request needs the
    * engine and disconnected when it is done with it.
    */

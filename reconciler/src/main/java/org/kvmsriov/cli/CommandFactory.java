@@ -46,7 +46,7 @@ public final class CommandFactory implements CommandLine.IFactory {
   @Override
   public <K> K create(Class<K> cls) throws Exception {
     if (cls == StatusCommand.class) {
-      return cls.cast(new StatusCommand(connector));
+      return cls.cast(new StatusCommand(connector, clock));
     }
     if (cls == LeasesCommand.Release.class) {
       return cls.cast(new LeasesCommand.Release(connector, clock));

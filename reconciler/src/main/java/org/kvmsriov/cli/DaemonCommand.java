@@ -92,8 +92,7 @@ final class DaemonCommand implements Callable<Integer> {
       PassResult r = s.engine().reconcile(Optional.empty(), false);
       PrintWriter log = spec.commandLine().getErr();
       log.println("kvm-sriov daemon: pass took " + r.took().toMillis() + " ms, " + r.plan().actions().size()
-          + " actions (" + r.count(Outcome.Status.DONE) + " done, " + r.count(Outcome.Status.FAILED) + " failed, "
-          + r.count(Outcome.Status.REPORTED) + " reported)");
+          + " actions (" + PlanRenderer.counts(r) + ")");
       r.outcomes().forEach(o -> log.println("  " + o.status().name().toLowerCase(java.util.Locale.ROOT) + ": "
               + o.action().describe() + (o.failed() ? ": " + o.detail() : "")));
       log.flush();

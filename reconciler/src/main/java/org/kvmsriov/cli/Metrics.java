@@ -107,7 +107,8 @@ final class Metrics {
   void passed(EngineSession s, PassResult r, Instant now) {
     add(Counter.PASSES, 1);
     add(Counter.PASS_FAILURES, r.failed() ? 1 : 0);
-    add(Counter.DRIFT_FOUND, r.plan().actions().stream().filter(a -> !(a instanceof Action.Report)).count());
+    add(Counter.DRIFT_FOUND, r.plan().actions().stream()
+        .filter(a -> !(a instanceof Action.Report) && !(a instanceof Action.AwaitGrace)).count());
     add(Counter.STALE_LEASES_RELEASED, r.outcomes().stream()
         .filter(o -> o.status() == Outcome.Status.DONE && o.action() instanceof Action.ReleaseStaleLease).count());
     add(Counter.ACTIONS_FAILED, r.count(Outcome.Status.FAILED));
@@ -153,6 +154,11 @@ final class Metrics {
       b.append(c.metric).append(' ').append(count(c)).append('\n');
     }
     pass.ifPresent(r -> {
+      header(b, "kvm_sriov_leases_waiting", "gauge",
+          "Leases whose domain does not hold their VF, inside their grace period (last pass).");
+      b.append("kvm_sriov_leases_waiting ")
+          .append(r.plan().actions().stream().filter(a -> a instanceof Action.AwaitGrace).count()).append('
+');
       header(b, "kvm_sriov_pass_duration_seconds", "gauge", "Wall time of the last pass.");
       b.append("kvm_sriov_pass_duration_seconds ").append(r.took().toMillis() / 1000.0).append('\n');
     });

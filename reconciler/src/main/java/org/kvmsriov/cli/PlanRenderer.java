@@ -33,13 +33,19 @@ final class PlanRenderer {
       out.println("dry run: nothing changed");
       return;
     }
-    out.println("applied: " + r.count(Outcome.Status.DONE) + " done, " + r.count(Outcome.Status.FAILED)
-        + " failed, " + r.count(Outcome.Status.REPORTED) + " reported");
+    out.println("applied: " + counts(r));
     for (Outcome o : r.outcomes()) {
       if (o.failed()) {
         out.println("  FAILED " + o.action().describe() + ": " + o.detail());
       }
     }
+  }
+
+  /** "N done, N failed, N reported", and ", N waiting" when a lease waits for its grace to end. */
+  static String counts(PassResult r) {
+    long waiting = r.count(Outcome.Status.WAITING);
+    return r.count(Outcome.Status.DONE) + " done, " + r.count(Outcome.Status.FAILED) + " failed, "
+        + r.count(Outcome.Status.REPORTED) + " reported" + (waiting > 0 ? ", " + waiting + " waiting" : "");
   }
 
   static void json(PrintWriter out, PassResult r, boolean dryRun) {
@@ -53,6 +59,11 @@ final class PlanRenderer {
       m.put("kind", kind(a));
       a.domain().ifPresent(d -> m.put("domain", d));
       m.put("description", a.describe());
+      if (a instanceof Action.AwaitGrace w) {
+        m.put("unheld_since", w.since().toString());
+        m.put("seconds_left", w.secondsLeft());
+        m.put("first_sight", w.firstSight());
+      }
       if (i < r.outcomes().size()) {
         Outcome o = r.outcomes().get(i);
         m.put("status", o.status().name().toLowerCase(Locale.ROOT));
@@ -143,6 +154,16 @@ final class PlanRenderer {
       @Override
       public String leavePartition(Action.LeavePartition x) {
         return "leave_partition";
+      }
+
+      @Override
+      public String awaitGrace(Action.AwaitGrace x) {
+        return "await_grace";
+      }
+
+      @Override
+      public String endGrace(Action.EndGrace x) {
+        return "end_grace";
       }
 
       @Override

@@ -65,6 +65,19 @@ public final class Engine {
   }
 
   /**
+   * What a pass would plan now on {@code ledger} (read without its lock) and {@code domains},
+   * without asking the subnet managers: for reports that change nothing ({@code status} shows
+   * the leases waiting for their grace period from it).
+   */
+  public Plan look(LedgerState ledger, List<org.kvmsriov.port.DomainInfo> domains) {
+    return Planner.plan(observe(ledger, domains));
+  }
+
+  private Observation observe(LedgerState ledger, List<org.kvmsriov.port.DomainInfo> domains) {
+    return Observer.observe(ctx.desired(), ctx.fabric(), ledger, domains, ctx.owners()::alive, ctx.clock().instant());
+  }
+
+  /**
    * The network driver's {@code post}: a pass over one VM that maps each InfiniBand VF's
    * partition from its NIC's VLAN_ID (which deploy may not have known) and re-programs drifted
    * GUIDs, as every pass does.
@@ -137,8 +150,7 @@ public final class Engine {
       boolean dryRun, BiPredicate<Action, VmNotice> keep, LeaseOwner owner) {
     Instant start = ctx.clock().instant();
     VmNotice heard = notice.apply(session.state());
-    Observation o = Observer.observe(ctx.desired(), ctx.fabric(), session.state(), ctx.hypervisor().domains(),
-        ctx.owners()::alive, ctx.clock().instant()).with(heard)
+    Observation o = observe(session.state(), ctx.hypervisor().domains()).with(heard)
         .with(Observer.subnetManagers(ctx.desired(), session.state(), ctx.subnetManagers()));
     Plan plan = Planner.plan(o);
     if (domain.isPresent()) {

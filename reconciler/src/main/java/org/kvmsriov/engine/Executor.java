@@ -261,6 +261,24 @@ final class Executor implements Action.Visitor<Outcome.Status> {
     return sm;
   }
 
+  /** Records when the lease was first seen without its domain, if no pass has; nothing else. */
+  @Override
+  public Outcome.Status awaitGrace(Action.AwaitGrace a) {
+    session.state().lease(a.lease().key()).filter(l -> l.unheldSince().isEmpty()).ifPresent(l ->
+        commit(session.state().with(l.withUnheldSince(Optional.of(a.since())))
+            .record(new HistoryEntry(now(), "unheld", l.key(), l.domain().orElse(""), a.why()
+                + "; released after " + desired.reconcile().staleLeaseGrace().toSeconds() + " s unless held again"))));
+    return Outcome.Status.WAITING;
+  }
+
+  @Override
+  public Outcome.Status endGrace(Action.EndGrace a) {
+    session.state().lease(a.lease().key()).filter(l -> l.unheldSince().isPresent()).ifPresent(l ->
+        commit(session.state().with(l.withUnheldSince(Optional.empty()))
+            .record(new HistoryEntry(now(), "held-again", l.key(), l.domain().orElse(""), a.reason()))));
+    return Outcome.Status.DONE;
+  }
+
   @Override
   public Outcome.Status report(Action.Report a) {
     return Outcome.Status.REPORTED;

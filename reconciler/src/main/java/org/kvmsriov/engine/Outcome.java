@@ -6,13 +6,14 @@ import org.kvmsriov.plan.Action;
  * What became of one action.
  *
  * @param action the action
- * @param status done, failed, or reported (nothing to do but tell)
+ * @param status done, failed, reported (nothing to do but tell), or waiting (a lease inside its
+ *     grace period: the time it was first seen so recorded, nothing else done)
  * @param detail why it failed, empty otherwise
  */
 public record Outcome(Action action, Status status, String detail) {
 
   public enum Status {
-    DONE, FAILED, REPORTED
+    DONE, FAILED, REPORTED, WAITING
   }
 
   public boolean failed() {

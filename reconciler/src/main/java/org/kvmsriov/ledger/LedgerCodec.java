@@ -42,14 +42,15 @@ import tools.jackson.databind.node.ObjectNode;
  *   "leases":  [ { "pf", "vf", "vf_index", "domain"?, "vm_id"?, "mac"?, "guid"?, "original_guid"?,
  *                  "pkey"?, "segment"?, "alias"?, "state", "owner": {"kind": "process", "pid", "start_time"?, "boot_id"}
  *                                           | {"kind": "imported", "source"},
- *                  "created_at", "updated_at" } ],
+ *                  "created_at", "updated_at", "unheld_since"? } ],
  *   "parked":  [ { "domain", "position", "pf", "mac", "pkey"?, "segment"?, "parked_at" } ],
  *   "history": [ { "at", "action", "pf", "vf", "domain", "reason" } ] }
  * </pre>
  *
  * {@code ?} marks a field that may be null or absent. {@code segment} is {@code untagged},
  * {@code vlan N}, {@code partition N} or {@code blocked}; it and {@code alias} are written only
- * when known, so a ledger of an older kvm-sriov is rewritten unchanged. Reading is strict: unknown or duplicate
+ * when known, and {@code unheld_since} (when a pass first saw the lease without its domain: its
+ * grace period starts then) only while it is set, so a ledger of an older kvm-sriov is rewritten unchanged. Reading is strict: unknown or duplicate
  * keys, wrong types and invalid values are refused with the JSON path of the offending field,
  * since the file can be edited (or damaged) outside kvm-sriov.
  */
@@ -125,6 +126,7 @@ public final class LedgerCodec {
     });
     o.put("created_at", l.createdAt().toString());
     o.put("updated_at", l.updatedAt().toString());
+    l.unheldSince().ifPresent(t -> o.put("unheld_since", t.toString()));
   }
 
   /** One parked NIC as JSON. */
@@ -193,7 +195,7 @@ public final class LedgerCodec {
 
   private static Lease readLease(Obj o) {
     o.only(Set.of("pf", "vf", "vf_index", "domain", "vm_id", "mac", "guid", "original_guid", "pkey", "segment",
-        "alias", "state", "owner", "created_at", "updated_at"));
+        "alias", "state", "owner", "created_at", "updated_at", "unheld_since"));
     PfName pf = o.parse("pf", PfName::new);
     PciAddress vf = o.parse("vf", s -> {
       PciAddress a = PciAddress.parse(s);
@@ -218,8 +220,9 @@ public final class LedgerCodec {
     LeaseOwner owner = readOwner(o.object("owner"));
     Instant created = o.instant("created_at");
     Instant updated = o.instant("updated_at");
+    Optional<Instant> unheld = o.isNull("unheld_since") ? Optional.empty() : Optional.of(o.instant("unheld_since"));
     return o.value("", () -> new Lease(pf, vf, index, domain, vmId, mac, guid, original, pkey, segment, alias, state,
-        owner, created, updated));
+        owner, created, updated, unheld));
   }
 
   private static LeaseOwner readOwner(Obj o) {

@@ -47,6 +47,10 @@ public sealed interface Action {
 
     R leavePartition(LeavePartition a);
 
+    R awaitGrace(AwaitGrace a);
+
+    R endGrace(EndGrace a);
+
     R report(Report a);
   }
 
@@ -300,6 +304,80 @@ public sealed interface Action {
     @Override
     public <R> R accept(Visitor<R> v) {
       return v.leavePartition(this);
+    }
+  }
+
+  /**
+   * The lease's domain does not hold its VF, but its grace period has not ended: the VF stays
+   * leased for {@code left}, then is released unless the domain holds it again. The grace counts
+   * from {@code since}, when a pass first saw it so; a pass that applies this records {@code since}
+   * in the ledger when the lease does not have it yet (its first sight), and changes nothing else.
+   *
+   * @param since when a pass first saw the lease without its domain (this pass, on its first sight)
+   * @param left how long until its grace ends (more than zero)
+   * @param why what the pass sees (the domain gone, stopped, or running without the VF)
+   */
+  record AwaitGrace(Lease lease, java.time.Instant since, java.time.Duration left, String why) implements Action {
+    public AwaitGrace {
+      if (left.isNegative() || left.isZero()) {
+        throw new IllegalArgumentException("a grace period that has ended is not waited for: " + left);
+      }
+    }
+
+    /** True when no pass has recorded it yet: applying this starts its grace period. */
+    public boolean firstSight() {
+      return lease.unheldSince().isEmpty();
+    }
+
+    /** Whole seconds left, rounded up: a wait never shows 0 s. */
+    public long secondsLeft() {
+      return (left.toMillis() + 999) / 1000;
+    }
+
+    @Override
+    public java.util.Optional<String> domain() {
+      return lease.domain();
+    }
+
+    @Override
+    public String describe() {
+      return "wait " + secondsLeft() + " s, then release " + lease.pf() + " VF " + lease.vfIndex() + " (" + lease.vf()
+          + ") leased to " + lease.domain().orElse("(unknown)") + " unless it is held again: " + why
+          + (firstSight() ? " (first seen now, " + sinceText() + ")" : " (since " + sinceText() + ")");
+    }
+
+    /** {@link #since} to the second, for people. */
+    public String sinceText() {
+      return since.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.awaitGrace(this);
+    }
+  }
+
+  /**
+   * A lease a pass had seen without its domain is no longer waiting for its grace to end (its
+   * domain holds its VF again, or a request is moving it): forget when it was first seen so, so a
+   * later absence gets a whole grace period again.
+   */
+  record EndGrace(Lease lease, String reason) implements Action {
+    @Override
+    public java.util.Optional<String> domain() {
+      return lease.domain();
+    }
+
+    @Override
+    public String describe() {
+      return "end the grace period of " + lease.pf() + " VF " + lease.vfIndex() + " (" + lease.vf() + ") leased to "
+          + lease.domain().orElse("(unknown)") + ", unheld since " + lease.unheldSince()
+          .map(t -> t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()).orElse("?") + ": " + reason;
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.endGrace(this);
     }
   }
 

@@ -38,7 +38,11 @@ import org.kvmsriov.port.PartitionMember;
  *       for, when it has said); held by another domain → reported; its NIC let go by OpenNebula
  *       (the network driver's {@code clean}) → released at once; its running domain lost it →
  *       re-attached; otherwise (domain gone, stopped, or never got it) released once the grace
- *       period has passed — at once when the process that reserved it is dead.
+ *       period has passed — at once when the process that reserved it is dead. The grace counts
+ *       from when a pass first saw the lease so (recorded in the ledger by the pass that applies
+ *       its {@link Action.AwaitGrace}), not from the lease's age; until it ends the plan says how
+ *       long it waits, and a lease that is no longer waiting has that time forgotten
+ *       ({@link Action.EndGrace}).
  *   <li>Each VF a running domain holds without a lease → adopted if mapped, else reported.
  *   <li>Each parked NIC of a running domain → a free VF leased and attached.
  * </ol>
@@ -66,6 +70,10 @@ public final class Planner {
     private final List<Action> joins = new ArrayList<>();
     private final List<Action> leaves = new ArrayList<>();
     private final List<Action> reports = new ArrayList<>();
+    private final List<Action> waits = new ArrayList<>();
+    private final List<Action> graceEnds = new ArrayList<>();
+    /** Leases whose domain does not hold them, past or inside their grace. */
+    private final Set<org.kvmsriov.port.LeaseKey> unheld = new HashSet<>();
     private Optional<Duration> recheck = Optional.empty();
 
     Pass(Observation o) {
@@ -98,7 +106,10 @@ public final class Planner {
                     + "; kvm-sriov will not choose between them"));
           });
       o.unreadable().forEach(u -> reports.add(new Action.Report(Action.ReportKind.UNOBSERVABLE, Optional.empty(), u)));
-      o.ledger().leases().values().forEach(this::lease);
+      o.ledger().leases().values().forEach(l -> {
+        lease(l);
+        graceOver(l);
+      });
       unleasedHostdevs();
       parkedNics();
       o.subnetManagers().forEach(this::subnetManager);
@@ -106,9 +117,11 @@ public final class Planner {
       all.addAll(leaves); // a GUID leaves its partition before its lease is dropped
       all.addAll(releases);
       all.addAll(confirms);
+      all.addAll(graceEnds);
       all.addAll(joins); // before the VF reaches its domain
       all.addAll(attaches);
       all.addAll(programs);
+      all.addAll(waits);
       all.addAll(reports);
       return new Plan(all, recheck);
     }
@@ -222,14 +235,46 @@ public final class Planner {
       return o.ledger().parked().stream().noneMatch(p -> p.restoredBy(l));
     }
 
+    /**
+     * Releases a lease whose domain does not hold it once its grace period, counted from when a
+     * pass first saw it so (this pass, when none has), has ended; until then, plans the wait.
+     */
     private void staleAfterGrace(Lease l, String why) {
-      Duration age = Duration.between(l.updatedAt(), o.now());
-      if (age.compareTo(o.grace()) >= 0) {
-        releases.add(new Action.ReleaseStaleLease(l, why + " (for " + age.toSeconds() + " s)"));
+      unheld.add(l.key());
+      java.time.Instant since = l.unheldSince().orElse(o.now());
+      // a clock set back before the first sighting counts as no time passed, not as a negative one
+      Duration seen = Duration.between(since, o.now());
+      Duration unheldFor = seen.isNegative() ? Duration.ZERO : seen;
+      if (unheldFor.compareTo(o.grace()) >= 0) {
+        releases.add(new Action.ReleaseStaleLease(l, why + " (for " + unheldFor.toSeconds() + " s)"));
       } else {
-        Duration left = o.grace().minus(age);
+        Duration left = o.grace().minus(unheldFor);
+        waits.add(new Action.AwaitGrace(l, since, left, why));
         recheck = Optional.of(recheck.filter(r -> r.compareTo(left) < 0).orElse(left));
       }
+    }
+
+    /**
+     * A lease a pass had seen without its domain that is not waiting any more (its domain holds
+     * it again, another holds it, a request is moving it): its first sighting is forgotten, so a
+     * later absence gets a whole grace period. A lease being released needs nothing.
+     */
+    private void graceOver(Lease l) {
+      if (l.unheldSince().isEmpty() || unheld.contains(l.key())) {
+        return;
+      }
+      boolean released = releases.stream().anyMatch(a -> ((Action.ReleaseStaleLease) a).lease().key().equals(l.key()));
+      if (released) {
+        return;
+      }
+      List<String> who = holders.getOrDefault(l.vf(), List.of());
+      String name = l.domain().orElse("");
+      DomainInfo dom = domains.get(name);
+      String why = who.contains(name) ? name + " holds it again"
+          : !who.isEmpty() ? String.join(" and ", who) + (who.size() == 1 ? " holds" : " hold") + " it"
+          : dom != null && dom.isActive() ? name + " runs again"
+          : "a request is moving it (" + l.state().jsonName() + ")";
+      graceEnds.add(new Action.EndGrace(l, why));
     }
 
     /**

@@ -12,6 +12,10 @@
  *        | ProgramGuid(Lease, guid, observed)
  *        | MapPkey(Lease, pkey, physicalIndex, observed)
  *        | BlockPartition(Lease, reason, observed)
+ *        | JoinPartition(Lease, subnetManager, pkey)
+ *        | LeavePartition(subnetManager, pkey, guid, domain?, reason)
+ *        | AwaitGrace(Lease, since, left, why)     (a lease without its domain, inside its grace)
+ *        | EndGrace(Lease, reason)                 (its domain holds it again: the wait is over)
  *        | Report(kind, domain?, message)
  * </pre>
  *

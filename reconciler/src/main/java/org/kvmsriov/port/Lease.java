@@ -33,6 +33,9 @@ import org.kvmsriov.model.Segment;
  * @param owner who took it
  * @param createdAt when it was taken
  * @param updatedAt when it last changed
+ * @param unheldSince when a reconcile pass first saw it without its domain holding its VF (the
+ *     domain gone, stopped, or running without it): its grace period counts from then, not from
+ *     {@code updatedAt}; empty while its domain holds it or no pass has looked yet
  */
 public record Lease(
     PfName pf,
@@ -49,7 +52,8 @@ public record Lease(
     LeaseState state,
     LeaseOwner owner,
     Instant createdAt,
-    Instant updatedAt) {
+    Instant updatedAt,
+    Optional<Instant> unheldSince) {
 
   /** Far above any PF's VF count (PCIe allows 65535 VFs; no real device has 10000). */
   public static final int MAX_VF_INDEX = 9999;
@@ -75,6 +79,7 @@ public record Lease(
     Objects.requireNonNull(owner, "owner");
     Objects.requireNonNull(createdAt, "createdAt");
     Objects.requireNonNull(updatedAt, "updatedAt");
+    Objects.requireNonNull(unheldSince, "unheldSince");
     if (vfIndex < 0 || vfIndex > MAX_VF_INDEX) {
       throw new IllegalArgumentException("VF index " + vfIndex + " is outside 0.." + MAX_VF_INDEX);
     }
@@ -88,6 +93,15 @@ public record Lease(
     if (updatedAt.isBefore(createdAt)) {
       throw new IllegalArgumentException("lease updated (" + updatedAt + ") before it was created (" + createdAt + ")");
     }
+  }
+
+  /** A lease no pass has seen without its domain. */
+  public Lease(PfName pf, PciAddress vf, int vfIndex, Optional<String> domain, OptionalInt vmId,
+      Optional<MacAddress> mac, Optional<Guid> guid, Optional<Guid> originalGuid, Optional<Pkey> pkey,
+      Optional<Segment> segment, Optional<String> alias, LeaseState state, LeaseOwner owner, Instant createdAt,
+      Instant updatedAt) {
+    this(pf, vf, vfIndex, domain, vmId, mac, guid, originalGuid, pkey, segment, alias, state, owner, createdAt,
+        updatedAt, Optional.empty());
   }
 
   /** A lease without a recorded segment and alias (adopted, or from an older ledger). */
@@ -113,32 +127,42 @@ public record Lease(
   /** This lease in another state. */
   public Lease withState(LeaseState newState, Instant now) {
     return new Lease(pf, vf, vfIndex, domain, vmId, mac, guid, originalGuid, pkey, segment, alias, newState, owner,
-        createdAt, now);
+        createdAt, now, unheldSince);
   }
 
   /** This lease with its SR-IOV identity recorded. */
   public Lease withIdentity(Optional<MacAddress> newMac, Optional<Guid> newGuid, Optional<Guid> newOriginalGuid,
       Optional<Pkey> newPkey, Instant now) {
     return new Lease(pf, vf, vfIndex, domain, vmId, newMac, newGuid, newOriginalGuid, newPkey, segment, alias, state,
-        owner, createdAt, now);
+        owner, createdAt, now, unheldSince);
   }
 
   /** This lease with its holder identified (the reconciler matching an adopted lease). */
   public Lease withDomain(String newDomain, OptionalInt newVmId, Instant now) {
     return new Lease(pf, vf, vfIndex, Optional.of(newDomain), newVmId, mac, guid, originalGuid, pkey, segment, alias,
-        state, owner, createdAt, now);
+        state, owner, createdAt, now, unheldSince);
   }
 
   /** This lease with the segment and device alias that rebuild its device. */
   public Lease withDevice(Optional<Segment> newSegment, Optional<String> newAlias, Instant now) {
     return new Lease(pf, vf, vfIndex, domain, vmId, mac, guid, originalGuid, pkey, newSegment, newAlias, state, owner,
-        createdAt, now);
+        createdAt, now, unheldSince);
   }
 
   /** This lease in {@code newState}, taken charge of by {@code newOwner} (the request moving it). */
   public Lease movedBy(LeaseOwner newOwner, LeaseState newState, Instant now) {
     return new Lease(pf, vf, vfIndex, domain, vmId, mac, guid, originalGuid, pkey, segment, alias, newState, newOwner,
-        createdAt, now);
+        createdAt, now, unheldSince);
+  }
+
+  /**
+   * This lease with when a pass first saw it without its domain ({@code since}), or with that
+   * forgotten (empty: its domain holds it again). Not a change of the lease itself, so
+   * {@code updatedAt} stays.
+   */
+  public Lease withUnheldSince(Optional<Instant> since) {
+    return new Lease(pf, vf, vfIndex, domain, vmId, mac, guid, originalGuid, pkey, segment, alias, state, owner,
+        createdAt, updatedAt, since);
   }
 
   /** The partition key recorded, or that the recorded segment asks for when none was mapped yet. */

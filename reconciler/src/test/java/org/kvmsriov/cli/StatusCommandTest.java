@@ -42,7 +42,7 @@ class StatusCommandTest {
     assertThat(r.err()).isEmpty();
     assertThat(r.exitCode()).isZero();
     assertThat(r.out()).isEqualTo("""
-        ib0 (mlnx_ofed2): 4 VFs, 1 free, 2 leased, 1 in use without a lease
+        ib0 (mlnx_ofed2): 4 VFs, 1 free, 2 leased, 1 in use without a lease, 1 waiting to be released
           VF  ADDRESS       STATE     LEASED TO  HELD BY (libvirt)
           0   0000:07:00.1  attached  one-42     one-42
           1   0000:07:00.2  attached  one-43     -
@@ -53,6 +53,10 @@ class StatusCommandTest {
           VF  ADDRESS       STATE     LEASED TO  HELD BY (libvirt)
           1   0000:08:00.2  reserved  one-50     one-50
         stray lease: ib9 VF 0 (0000:09:00.1) leased to one-60 is not in host.yaml's VF map of ib9
+        waiting: ib0 VF 1 (0000:07:00.2) leased to one-43: domain one-43 does not exist; no pass has seen this yet: \
+        the next starts its 300 s grace period
+        waiting: ib9 VF 0 (0000:09:00.1) leased to one-60: domain one-60 does not exist; no pass has seen this yet: \
+        the next starts its 300 s grace period
         """);
   }
 
@@ -74,6 +78,8 @@ class StatusCommandTest {
     assertThat(j.get("pfs").get(1).get("vfs")).hasSize(3);
     assertThat(j.get("stray_leases").get(0).get("pf").stringValue()).isEqualTo("ib9");
     assertThat(j.get("libvirt").get("reachable").booleanValue()).isTrue();
+    assertThat(j.get("waiting")).extracting(n -> n.get("domain").stringValue() + " " + n.get("seconds_left").intValue())
+        .containsExactly("one-43 300", "one-60 300");
   }
 
   @Test
@@ -83,9 +89,14 @@ class StatusCommandTest {
       throw new HypervisorException("cannot connect to " + uri + ": socket missing");
     }, "status");
     assertThat(r.exitCode()).isEqualTo(1);
-    assertThat(r.out()).contains("  0   0000:07:00.1  attached  one-42     ?").doesNotContain("drift:");
+    assertThat(r.out()).contains("  0   0000:07:00.1  attached  one-42     ?").doesNotContain("drift:")
+        .as("without libvirt, which domain holds what is unknown: no wait is claimed").doesNotContain("waiting");
     assertThat(r.err()).isEqualTo("kvm-sriov: libvirt could not be asked which domains hold VFs: "
         + "cannot connect to qemu:///system: socket missing\n");
+    CliRun j = w.run(uri -> {
+      throw new HypervisorException("cannot connect to " + uri + ": socket missing");
+    }, "status", "--json");
+    assertThat(JsonMapper.builder().build().readTree(j.out()).get("waiting").isNull()).isTrue();
     assertThat(w.ledgerBytes()).isEqualTo(before);
   }
 

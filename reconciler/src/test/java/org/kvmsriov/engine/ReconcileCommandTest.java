@@ -85,6 +85,7 @@ class ReconcileCommandTest {
         .contains("kvm_sriov_vfs{pf=\"enp131s0f0\",state=\"leased\"} 1\n")
         .contains("kvm_sriov_stale_leases_released_total 1\n")
         .contains("kvm_sriov_drift_found_total 2\n")
+        .contains("kvm_sriov_leases_waiting 0\n")
         .containsPattern("kvm_sriov_last_success_timestamp_seconds \\d+\n");
     try (var s = Files.list(dir)) {
       assertThat(s.map(p -> p.getFileName().toString())).as("no temp file left").containsExactlyInAnyOrder(

@@ -69,6 +69,23 @@ class LedgerCodecTest {
     assertThat(((LeaseOwner.Process) l.owner()).startTime()).isEmpty();
   }
 
+  @Test
+  void keepsWhenAPassFirstSawALeaseWithoutItsDomain() {
+    LedgerState st = full().with(attached("ib0", 0, "0000:07:00.1", "one-3")
+        .withUnheldSince(Optional.of(T0.plusSeconds(60))));
+    String j = new String(LedgerCodec.encode(st), StandardCharsets.UTF_8);
+    assertThat(j).contains("\"unheld_since\" : \"2025-03-01T10:01:00Z\"");
+    assertThat(LedgerCodec.decode("f", LedgerCodec.encode(st))).isEqualTo(st);
+    assertThat(j.split("unheld_since", -1)).as("written only where set").hasSize(2);
+  }
+
+  @Test
+  void rewritesALedgerWithoutSightingsByteForByte() {
+    byte[] old = LedgerCodec.encode(full());
+    assertThat(new String(old, StandardCharsets.UTF_8)).doesNotContain("unheld_since");
+    assertThat(LedgerCodec.encode(LedgerCodec.decode("f", old))).isEqualTo(old);
+  }
+
   static Stream<Arguments> malformed() {
     String ok = json();
     return Stream.of(
@@ -108,6 +125,12 @@ class LedgerCodecTest {
         Arguments.of(ok.replaceFirst("\"created_at\" : \"2025-03-01T10:00:00Z\"", "\"created_at\" : \"2026-01-01T00:00:00Z\""),
             "leases[0]: lease updated (2025-03-01T10:00:02Z) before it was created (2026-01-01T00:00:00Z)"),
         Arguments.of(ok.replaceFirst("\"state\" : \"attached\",", ""), "leases[0].state: missing"),
+        Arguments.of(ok.replaceFirst("\"updated_at\" : \"2025-03-01T10:00:02Z\"",
+            "\"updated_at\" : \"2025-03-01T10:00:02Z\", \"unheld_since\" : \"soon\""),
+            "leases[0].unheld_since: 'soon' is not a UTC timestamp"),
+        Arguments.of(ok.replaceFirst("\"updated_at\" : \"2025-03-01T10:00:02Z\"",
+            "\"updated_at\" : \"2025-03-01T10:00:02Z\", \"unheld_since\" : 5"),
+            "leases[0].unheld_since: is not a string"),
         Arguments.of(ok.replace("\"vf\" : \"0000:08:00.2\"", "\"vf\" : \"0000:07:00.3\""),
             "VF 0000:07:00.3 is leased twice (under ib0 and ib1)"),
         Arguments.of(ok.replace("\"position\" : 1", "\"position\" : 256"), "parked[0].position: 256 is not a whole number in 0..255"),

@@ -91,6 +91,13 @@ class PlannerTest {
       return this;
     }
 
+    /** A pass saw {@code vf}'s lease without its domain {@code ago}, and recorded it. */
+    World unheldFor(String vf, Duration ago) {
+      Lease l = ledger.leaseOfVf(PciAddress.parse(vf)).orElseThrow();
+      ledger = ledger.with(l.withUnheldSince(Optional.of(NOW.minus(ago))));
+      return this;
+    }
+
     World leaseWith(PfName pf, int index, String vf, String domain, Guid guid, Pkey pkey) {
       Lease l = Lease.reserve(pf, PciAddress.parse(vf), index, domain, OptionalInt.empty(), ALIVE, NOW)
           .withState(LeaseState.ATTACHED, NOW)
@@ -112,10 +119,14 @@ class PlannerTest {
     }
 
     Observation observe() {
+      return observeAt(NOW);
+    }
+
+    Observation observeAt(Instant now) {
       Map<PfName, List<PciAddress>> maps = Map.of(
           IB0, List.of(PciAddress.parse("07:00.1"), PciAddress.parse("07:00.2"), PciAddress.parse("07:00.3")),
           ETH1, List.of(PciAddress.parse("08:00.1"), PciAddress.parse("08:00.2")));
-      return new Observation(HOST, maps, ledger, domains, foreign, unmapped, guids, slots, tables, dead, NOW, unreadable)
+      return new Observation(HOST, maps, ledger, domains, foreign, unmapped, guids, slots, tables, dead, now, unreadable)
           .with(new VmNotice(partitions, gone));
     }
   }
@@ -133,12 +144,50 @@ class PlannerTest {
             .lease(IB0, 0, "07:00.1", "one-1", LeaseState.ATTACHED, ALIVE, OLD)
             .domain("one-1", DomainState.RUNNING, "0000:07:00.1")),
         row("stale: domain gone past grace", w -> w
-            .lease(IB0, 0, "07:00.1", "one-1", LeaseState.ATTACHED, ALIVE, OLD),
+            .lease(IB0, 0, "07:00.1", "one-1", LeaseState.ATTACHED, ALIVE, OLD).unheldFor("07:00.1", OLD),
             "release ib0 VF 0 (0000:07:00.1) leased to one-1: domain one-1 does not exist (for 600 s)"),
-        row("not yet stale: domain gone inside grace", w -> w
-            .lease(IB0, 0, "07:00.1", "one-1", LeaseState.ATTACHED, ALIVE, FRESH)),
-        row("stale: domain shut off past grace", w -> w
+        row("wait, first sight: domain gone, no pass saw it so before (the lease's age does not count)", w -> w
+            .lease(IB0, 0, "07:00.1", "one-1", LeaseState.ATTACHED, ALIVE, OLD),
+            "wait 300 s, then release ib0 VF 0 (0000:07:00.1) leased to one-1 unless it is held again: domain one-1"
+                + " does not exist (first seen now, 2026-11-25T12:00:00Z)"),
+        row("wait: domain gone inside grace, time left from the first sight", w -> w
+            .lease(IB0, 0, "07:00.1", "one-1", LeaseState.ATTACHED, ALIVE, OLD).unheldFor("07:00.1", Duration.ofSeconds(100)),
+            "wait 200 s, then release ib0 VF 0 (0000:07:00.1) leased to one-1 unless it is held again: domain one-1"
+                + " does not exist (since 2026-11-25T11:58:20Z)"),
+        row("stale: grace counted from the first sight, not from the lease's last change", w -> w
+            .lease(IB0, 0, "07:00.1", "one-1", LeaseState.ATTACHED, ALIVE, FRESH).unheldFor("07:00.1", OLD),
+            "release ib0 VF 0 (0000:07:00.1) leased to one-1: domain one-1 does not exist (for 600 s)"),
+        row("wait: a first sighting after now (the clock was set back) counts as no time passed", w -> w
+            .lease(IB0, 0, "07:00.1", "one-1", LeaseState.ATTACHED, ALIVE, OLD)
+            .unheldFor("07:00.1", Duration.ofSeconds(-60)),
+            "wait 300 s, then release ib0 VF 0 (0000:07:00.1) leased to one-1 unless it is held again: domain one-1"
+                + " does not exist (since 2026-11-25T12:01:00Z)"),
+        row("wait: domain stopped", w -> w
             .lease(ETH1, 1, "08:00.2", "one-2", LeaseState.ATTACHED, ALIVE, OLD)
+            .domain("one-2", DomainState.SHUTOFF, "0000:08:00.2"),
+            "wait 300 s, then release eth1 VF 1 (0000:08:00.2) leased to one-2 unless it is held again: domain one-2"
+                + " is not running (first seen now, 2026-11-25T12:00:00Z)"),
+        row("end of the wait: its domain holds the VF again", w -> w
+            .lease(IB0, 0, "07:00.1", "one-1", LeaseState.ATTACHED, ALIVE, OLD).unheldFor("07:00.1", FRESH)
+            .domain("one-1", DomainState.RUNNING, "0000:07:00.1"),
+            "end the grace period of ib0 VF 0 (0000:07:00.1) leased to one-1, unheld since 2026-11-25T11:59:30Z:"
+                + " one-1 holds it again"),
+        row("end of the wait: its domain runs again without the VF, which is re-attached", w -> w
+            .lease(IB0, 0, "07:00.1", "one-5", LeaseState.ATTACHED, ALIVE, OLD).unheldFor("07:00.1", FRESH)
+            .domain("one-5", DomainState.RUNNING),
+            "end the grace period of ib0 VF 0 (0000:07:00.1) leased to one-5, unheld since 2026-11-25T11:59:30Z:"
+                + " one-5 runs again",
+            "re-attach ib0 VF 0 (0000:07:00.1) to one-5, which runs without it"),
+        row("end of the wait: a request is bringing the VF back", w -> w
+            .lease(IB0, 0, "07:00.1", "one-5", LeaseState.RESERVED, ALIVE, OLD).unheldFor("07:00.1", FRESH),
+            "end the grace period of ib0 VF 0 (0000:07:00.1) leased to one-5, unheld since 2026-11-25T11:59:30Z:"
+                + " a request is moving it (reserved)"),
+        row("no end of the wait for a lease being released", w -> w
+            .lease(IB0, 0, "07:00.1", "one-33", LeaseState.ATTACHED, ALIVE, OLD).unheldFor("07:00.1", FRESH)
+            .gone(IB0, "07:00.1"),
+            "release ib0 VF 0 (0000:07:00.1) leased to one-33: OpenNebula's network driver let go of one-33"),
+        row("stale: domain shut off past grace", w -> w
+            .lease(ETH1, 1, "08:00.2", "one-2", LeaseState.ATTACHED, ALIVE, OLD).unheldFor("08:00.2", OLD)
             .domain("one-2", DomainState.SHUTOFF, "0000:08:00.2"),
             "release eth1 VF 1 (0000:08:00.2) leased to one-2: domain one-2 is not running (for 600 s)"),
         row("stale at once: reserved by a dead process", w -> w
@@ -261,7 +310,7 @@ class PlannerTest {
             "report (holder differs): VF 0000:07:00.1 is leased to one-18 but one-19 holds it"),
         row("order: releases before adoptions before re-attachments before reports", w -> {
           w.lease(IB0, 0, "07:00.1", "one-20", LeaseState.ATTACHED, ALIVE, OLD).domain("one-20", DomainState.RUNNING)
-              .lease(IB0, 2, "07:00.3", "gone", LeaseState.ATTACHED, ALIVE, OLD)
+              .lease(IB0, 2, "07:00.3", "gone", LeaseState.ATTACHED, ALIVE, OLD).unheldFor("07:00.3", OLD)
               .domain("one-21", DomainState.RUNNING, "0000:08:00.2", "0000:41:00.2");
           w.foreign.put(PciAddress.parse("41:00.2"), PciAddress.parse("41:00.0"));
         },
@@ -283,16 +332,71 @@ class PlannerTest {
 
   @org.junit.jupiter.api.Test
   void asksToLookAgainWhenTheSoonestGraceEnds() {
-    World w = new World().lease(IB0, 0, "07:00.1", "one-1", LeaseState.ATTACHED, ALIVE, Duration.ofSeconds(100))
-        .lease(IB0, 1, "07:00.2", "one-2", LeaseState.ATTACHED, ALIVE, Duration.ofSeconds(250));
+    World w = new World().lease(IB0, 0, "07:00.1", "one-1", LeaseState.ATTACHED, ALIVE, OLD)
+        .unheldFor("07:00.1", Duration.ofSeconds(100))
+        .lease(IB0, 1, "07:00.2", "one-2", LeaseState.ATTACHED, ALIVE, OLD).unheldFor("07:00.2", Duration.ofSeconds(250));
     assertThat(Planner.plan(w.observe()).recheckAfter()).contains(Duration.ofSeconds(50));
   }
 
   @org.junit.jupiter.api.Test
   void scopesAPlanToOneDomain() {
-    World w = new World().lease(IB0, 0, "07:00.1", "one-1", LeaseState.ATTACHED, ALIVE, OLD)
-        .lease(IB0, 1, "07:00.2", "one-2", LeaseState.ATTACHED, ALIVE, OLD);
+    World w = new World().lease(IB0, 0, "07:00.1", "one-1", LeaseState.ATTACHED, ALIVE, OLD).unheldFor("07:00.1", OLD)
+        .lease(IB0, 1, "07:00.2", "one-2", LeaseState.ATTACHED, ALIVE, OLD).unheldFor("07:00.2", OLD);
     assertThat(Planner.plan(w.observe()).forDomain("one-2").actions()).extracting(Action::describe)
         .containsExactly("release ib0 VF 1 (0000:07:00.2) leased to one-2: domain one-2 does not exist (for 600 s)");
+  }
+
+  /**
+   * Passes over time, the clock injected through the observation: the first sees the lease
+   * without its domain and waits the whole grace; applying that wait records the sighting; later
+   * passes count down from it, not from the lease's age; the lease goes when the grace has run
+   * from that first sighting. Its domain coming back in between ends the wait, and a later
+   * absence gets a whole grace period again.
+   */
+  @org.junit.jupiter.api.Test
+  void graceRunsFromTheFirstSightingAcrossPasses() {
+    World w = new World().lease(IB0, 0, "07:00.1", "one-1", LeaseState.ATTACHED, ALIVE, Duration.ofDays(3));
+    Instant t0 = NOW;
+
+    Plan first = Planner.plan(w.observeAt(t0));
+    assertThat(first.converged()).as("a wait is not convergence").isFalse();
+    Action.AwaitGrace wait = (Action.AwaitGrace) first.actions().get(0);
+    assertThat(first.actions()).hasSize(1);
+    assertThat(wait.firstSight()).isTrue();
+    assertThat(wait.since()).isEqualTo(t0);
+    assertThat(wait.left()).isEqualTo(Duration.ofSeconds(300));
+    assertThat(first.recheckAfter()).contains(Duration.ofSeconds(300));
+    w.unheldFor("07:00.1", Duration.ZERO); // what the executor records: the sighting at t0
+
+    Plan later = Planner.plan(w.observeAt(t0.plusSeconds(200)));
+    assertThat(later.actions()).singleElement().isInstanceOfSatisfying(Action.AwaitGrace.class, a -> {
+      assertThat(a.firstSight()).isFalse();
+      assertThat(a.since()).isEqualTo(t0);
+      assertThat(a.secondsLeft()).isEqualTo(100);
+    });
+    assertThat(later.recheckAfter()).contains(Duration.ofSeconds(100));
+
+    assertThat(Planner.plan(w.observeAt(t0.plusSeconds(299).plusMillis(1))).actions()).singleElement()
+        .isInstanceOfSatisfying(Action.AwaitGrace.class, a -> assertThat(a.secondsLeft()).as("rounded up").isEqualTo(1));
+
+    assertThat(Planner.plan(w.observeAt(t0.plusSeconds(300))).actions()).extracting(Action::describe)
+        .containsExactly("release ib0 VF 0 (0000:07:00.1) leased to one-1: domain one-1 does not exist (for 300 s)");
+
+    // the domain came back at t0 + 200: the wait ends, and nothing else is planned
+    w.domain("one-1", DomainState.RUNNING, "0000:07:00.1");
+    Plan back = Planner.plan(w.observeAt(t0.plusSeconds(200)));
+    assertThat(back.actions()).singleElement().isInstanceOf(Action.EndGrace.class);
+    assertThat(back.recheckAfter()).isEmpty();
+    w.ledger = w.ledger.with(w.ledger.leaseOfVf(PciAddress.parse("07:00.1")).orElseThrow()
+        .withUnheldSince(Optional.empty())); // what the executor records
+    assertThat(Planner.plan(w.observeAt(t0.plusSeconds(201))).converged()).isTrue();
+
+    // gone again at t0 + 1000: a whole grace period from then, not what was left before
+    w.domains.clear();
+    Plan again = Planner.plan(w.observeAt(t0.plusSeconds(1000)));
+    assertThat(again.actions()).singleElement().isInstanceOfSatisfying(Action.AwaitGrace.class, a -> {
+      assertThat(a.firstSight()).isTrue();
+      assertThat(a.secondsLeft()).isEqualTo(300);
+    });
   }
 }

@@ -70,6 +70,13 @@ class SubnetManagerPlanTest {
       return this;
     }
 
+    /** A pass saw {@code vf}'s lease without its domain {@code ago}. */
+    World unheldFor(String vf, Duration ago) {
+      Lease l = ledger.leaseOfVf(PciAddress.parse(vf)).orElseThrow();
+      ledger = ledger.with(l.withUnheldSince(Optional.of(NOW.minus(ago))));
+      return this;
+    }
+
     World running(String... vfs) {
       domains.add(new DomainInfo("one-1", UUID.nameUUIDFromBytes(new byte[] {1}), DomainState.RUNNING,
           Stream.of(vfs).map(v -> new PciHostdev(PciAddress.parse(v), Optional.empty(), false)).toList()));
@@ -134,10 +141,15 @@ class SubnetManagerPlanTest {
             .lease(IB0, "07:00.1", G1, 20000, LeaseState.RELEASING, OLD).running("0000:07:00.1"),
             "detach ib0 VF 0 (0000:07:00.1) from one-1 (releasing)"),
         row("stale lease past grace: leaves, then released", w -> w
-            .lease(IB0, "07:00.1", G1, 20000, LeaseState.ATTACHED, OLD)
+            .lease(IB0, "07:00.1", G1, 20000, LeaseState.ATTACHED, OLD).unheldFor("07:00.1", OLD)
             .member(0x4e20, G1, Membership.FULL, true),
             "remove GUID 00:00:aa:00:00:00:01:01 from partition 0x4e20 at subnet manager fabric: its lease is being released",
             "release ib0 VF 0 (0000:07:00.1) leased to one-1: domain one-1 does not exist (for 600 s)"),
+        row("a lease waiting for its grace stays a member", w -> w
+            .lease(IB0, "07:00.1", G1, 20000, LeaseState.ATTACHED, OLD).unheldFor("07:00.1", Duration.ofSeconds(60))
+            .member(0x4e20, G1, Membership.FULL, true),
+            "wait 240 s, then release ib0 VF 0 (0000:07:00.1) leased to one-1 unless it is held again: domain one-1"
+                + " does not exist (since 2026-11-25T11:59:00Z)"),
         row("a member whose lease is gone: taken out", w -> w
             .member(0x4e20, G2, Membership.FULL, true),
             "remove GUID 00:00:aa:00:00:00:01:02 from partition 0x4e20 at subnet manager fabric: no lease holds it"),
