@@ -240,7 +240,7 @@ public final class Planner {
       l.guid().ifPresent(want -> {
         Guid seen = o.guids().get(l.vf());
         if (seen == null ? preparing : !seen.equals(want)) {
-          programs.add(new Action.ProgramGuid(l, want, seen == null ? "nothing it can read back" : seen.toString()));
+          programs.add(new Action.ProgramGuid(l, want, seen == null ? "nothing it can read back" : seen.shown()));
         }
       });
       Optional<PartitionDecision> d = decision(l);
