@@ -74,7 +74,9 @@ final class Migration {
         r.log.println("WARNING: " + name + " runs on " + destHost + " but its VFs could not be attached there ("
             + e.getMessage() + "); the reconciler there re-attaches them");
       }
-      PassResult back = r.giveBack(s, name, mine);
+      // released here; the GUIDs' partition memberships went with the domain to the destination
+      r.move(s, mine, LeaseState.MIGRATED);
+      PassResult back = r.settle(s, name);
       VmRequest.failures(back).forEach(f -> r.log.println("WARNING: VF " + f.replaceFirst(": ", " could not be reset: ")));
       r.log.flush();
       r.history(s, "migrate", mine, name, "moved to " + destHost);

@@ -37,10 +37,13 @@ import org.kvmsriov.engine.DriverCommandTest;
 import org.kvmsriov.model.Guid;
 import org.kvmsriov.model.Pkey;
 import org.kvmsriov.model.SubnetManagerSpec;
+import org.kvmsriov.ledger.FileLedger;
+import org.kvmsriov.port.DriverException;
 import org.kvmsriov.port.Hypervisor;
 import org.kvmsriov.port.Membership;
 import org.kvmsriov.port.PartitionMember;
 import org.kvmsriov.port.RemoteDriver;
+import org.kvmsriov.testsupport.Cli;
 import org.kvmsriov.testsupport.CliRun;
 import org.kvmsriov.testsupport.DriverWorld;
 import org.kvmsriov.testsupport.ShmTempDir;
@@ -183,7 +186,7 @@ class SubnetManagerDeployTest {
   }
 
   @Test
-  void migrateOutTakesTheGuidOutOfItsPartitionHere() throws Exception {
+  void migrateToAHostOnAnotherFabricTakesTheGuidOutOfItsPartitionHere() throws Exception {
     deploy();
     awaitPkeys(VF, t -> t.contains(0xce20));
     List<String> calls = new ArrayList<>();
@@ -191,19 +194,64 @@ class SubnetManagerDeployTest {
       calls.add(host + " " + String.join(" ", args));
       return "";
     };
-    Wiring wiring = new Wiring(new Wiring.Host(w.state, w.ledgerDir, w.host.tree().root(), Optional.empty()),
-        uri -> leavingOnMigrate(w.devices.connector().connect(uri)), Clock.systemUTC());
-    DriverService svc = wiring.driverService(wiring.perRequest(), dir.resolve("stock"), Duration.ofSeconds(5),
-        destination, step -> { });
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = svc.handle(new DriverCall.Vmm("migrate", List.of("one-" + VM, "node02", "node01", Integer.toString(VM),
-        "node01")), new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(), err, new Caller(Map.of()));
+    CliRun r = migrate(destination);
 
-    assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
+    assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(calls).containsExactly("node02 migrate_in_reserve " + VM + " ib2/0/aa:00:0a:00:14:00/-/partition=20000",
         "node02 migrate_in_attach " + VM);
     assertThat(w.leases()).isEmpty();
     assertTheGuidLeftItsPartition();
+  }
+
+  @Test
+  void migrateToAHostOnTheSameFabricHandsTheGuidOverWithoutTakingItFromTheDestination() throws Exception {
+    deploy();
+    awaitPkeys(VF, t -> t.contains(0xce20));
+    Path dstState = Files.writeString(dir.resolve("dst-host.yaml"), Files.readString(w.state).replace(
+        "vfs: [" + w.host.mlx5().vfs().get(0) + "]",
+        "vfs: [" + w.host.mlx5().vfs().get(0) + ", " + w.host.mlx5().vfs().get(1) + "]"));
+    Path dstLedger = dir.resolve("dst-ledger");
+    List<List<PartitionMember>> whenTheDomainArrived = new ArrayList<>();
+    RemoteDriver destination = (host, args) -> { // kvm-sriov there, run through its argv as ssh would
+      if (args.get(0).equals("migrate_in_attach")) {
+        whenTheDomainArrived.add(sm.observe(Set.of(LEASED)));
+      }
+      List<String> argv = new ArrayList<>(List.of("driver", "--state", dstState.toString(), "--ledger-dir",
+          dstLedger.toString(), "--sysfs-root", w.host.tree().root().toString()));
+      argv.addAll(args);
+      CliRun there = Cli.run(w.devices.connector(), Clock.systemUTC(), argv.toArray(String[]::new));
+      if (there.exitCode() != 0) {
+        throw new DriverException("kvm-sriov on " + host + " failed: " + there.err());
+      }
+      return there.out();
+    };
+
+    CliRun r = migrate(destination);
+
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(whenTheDomainArrived).as("the source took the GUID out before the destination put it in")
+        .containsExactly(List.of());
+    assertThat(w.leases()).as("released here").isEmpty();
+    assertThat(new FileLedger(dstLedger).snapshot().leases().values()).singleElement()
+        .satisfies(l -> assertThat(l.guid()).contains(LEASED));
+    assertThat(sm.observe(Set.of(LEASED))).containsExactly(new PartitionMember(PARTITION, LEASED, Membership.FULL, true));
+    assertThat(awaitPkeys(VF, t -> t.contains(0xce20))).containsExactly(0xffff, 0xce20);
+  }
+
+  /**
+   * This host's migrate of the VM, served by the driver service with {@code destination} as its
+   * way to the other host; the domain arrives there (libvirt's test driver, shared by both).
+   */
+  CliRun migrate(RemoteDriver destination) {
+    Wiring wiring = new Wiring(new Wiring.Host(w.state, w.ledgerDir, w.host.tree().root(), Optional.empty()),
+        uri -> arrivingOnMigrate(w.devices.connector().connect(uri)), Clock.systemUTC());
+    DriverService svc = wiring.driverService(wiring.perRequest(), dir.resolve("stock"), Duration.ofSeconds(5),
+        destination, step -> { });
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = svc.handle(new DriverCall.Vmm("migrate", List.of("one-" + VM, "node02", "node01", Integer.toString(VM),
+        "node01")), new ByteArrayInputStream(new byte[0]), out, err, new Caller(Map.of()));
+    return new CliRun(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   /** OpenSM lists the GUID nowhere, the operator's file is as it was, the port lost 0xce20. */
@@ -214,14 +262,17 @@ class SubnetManagerDeployTest {
   }
 
   /**
-   * {@code hv}, except that a migration succeeds: the domain leaves this host (libvirt's test
+   * {@code hv}, except that a migration succeeds: the domain, as it runs without its VFs, is
+   * started anew in the same test driver, which stands for the destination's libvirt (the test
    * driver cannot migrate; everything else is its own, hot-plug included).
    */
-  static Hypervisor leavingOnMigrate(Hypervisor hv) {
+  static Hypervisor arrivingOnMigrate(Hypervisor hv) {
     return (Hypervisor) Proxy.newProxyInstance(Hypervisor.class.getClassLoader(), new Class<?>[] {Hypervisor.class},
         (proxy, method, args) -> {
           if (method.getName().equals("migrate")) {
+            String xml = hv.xml((String) args[0]);
             hv.destroy((String) args[0]);
+            hv.create(xml);
             return null;
           }
           try {
