@@ -72,7 +72,9 @@ final class Migration {
         r.log.println("WARNING: " + name + " runs on " + destHost + " but its VFs could not be attached there ("
             + e.getMessage() + "); the reconciler there re-attaches them");
       }
-      r.warnNotReset(r.giveBack(s, name, mine), "; the reconciler releases it");
+      // released here; the GUIDs' partition memberships went with the domain to the destination
+      r.move(s, mine, LeaseState.MIGRATED);
+      r.warnNotReset(r.settle(s, name), "; the reconciler releases it");
       r.history(s, "migrate", mine, name, "moved to " + destHost);
     }
   }

@@ -89,7 +89,8 @@ final class VmRequest {
 
   /**
    * A new lease of a free VF of {@code pf} for {@code domain}, owned by this request, carrying
-   * everything that rebuilds its device, and for InfiniBand the VF's GUID as found: recorded
+   * everything that rebuilds its device, and for InfiniBand its GUID (from the PF's pool, else from
+   * the identity MAC) and the VF's GUID as found: recorded
    * before anything is written, so whatever kills us afterwards, releasing puts it back.
    *
    * @param taken the ledger the choice is made against (leases added before count as taken)
@@ -98,9 +99,10 @@ final class VmRequest {
       NicIdentity id, Segment segment, String alias, LeaseState state) {
     LeaseAllocator.Slot slot = LeaseAllocator.pick(pf.name(), ctx.fabric().vfMap(pf), taken, inUse, numa,
         ctx.fabric()::numaNode);
-    Optional<Guid> original = id.guid().isPresent() ? ctx.fabric().portGuid(pf, slot.index()) : Optional.empty();
+    Optional<Guid> guid = LeaseAllocator.guid(pf, taken, id.guid());
+    Optional<Guid> original = guid.isPresent() ? ctx.fabric().portGuid(pf, slot.index()) : Optional.empty();
     return Lease.reserve(pf.name(), slot.vf(), slot.index(), domain, OptionalInt.of(vm.value()), owner, now())
-        .withIdentity(Optional.of(id.mac()), id.guid(), original, Optional.empty(), now())
+        .withIdentity(Optional.of(id.mac()), guid, original, Optional.empty(), now())
         .withDevice(Optional.of(segment), Optional.of(alias), now())
         .withState(state, now());
   }

@@ -8,12 +8,14 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import org.kvmsriov.opennebula.DomainXmlWriter;
 import org.kvmsriov.opennebula.SriovNic;
+import org.kvmsriov.lease.LeaseAllocator;
 import org.kvmsriov.model.Guid;
 import org.kvmsriov.model.HostState;
 import org.kvmsriov.model.Mode;
 import org.kvmsriov.model.PfSpec;
 import org.kvmsriov.model.Pkey;
 import org.kvmsriov.model.Segment;
+import org.kvmsriov.model.VfReset;
 import org.kvmsriov.model.VmId;
 import org.kvmsriov.plan.Action;
 import org.kvmsriov.plan.PartitionDecision;
@@ -118,7 +120,7 @@ final class Executor implements Action.Visitor<Outcome.Status> {
     Lease l = a.lease();
     PfSpec pf = pf(l);
     if (pf.mode() instanceof Mode.MlnxOfed2) {
-      l.guid().ifPresent(g -> fabric.programGuid(pf, l.vfIndex(), g));
+      l.guid().ifPresent(g -> program(pf, l.vfIndex(), g));
     }
     hypervisor.attachDevice(l.domain().orElseThrow(), LeaseIdentity.deviceXml(pf, l));
     commit(session.state().with(l.withState(LeaseState.ATTACHED, now()))
@@ -134,7 +136,7 @@ final class Executor implements Action.Visitor<Outcome.Status> {
     if (a.partition().isPresent()) {
       l = recordPkey(l, LeaseIdentity.recorded(a.partition().get()), "map-pkey", "partition for attach");
     }
-    l.guid().ifPresent(g -> fabric.programGuid(pf, a.lease().vfIndex(), g));
+    l.guid().ifPresent(g -> program(pf, a.lease().vfIndex(), g));
     a.partition().ifPresent(d -> apply(pf, a.lease().vfIndex(), d));
     hypervisor.attachDevice(domain, LeaseIdentity.deviceXml(pf, l));
     if (a.newNic() && pf.mode() instanceof Mode.Generic) {
@@ -175,7 +177,7 @@ final class Executor implements Action.Visitor<Outcome.Status> {
   public Outcome.Status restoreParked(Action.RestoreParkedNic a) {
     ParkedNic nic = a.nic();
     PfSpec pf = desired.pf(nic.pf()).orElseThrow(() -> new IllegalStateException("PF " + nic.pf() + " is not declared"));
-    Optional<Guid> guid = NicIdentity.parked(pf.mode(), nic.mac()).guid();
+    Optional<Guid> guid = LeaseAllocator.guid(pf, session.state(), NicIdentity.parked(pf.mode(), nic.mac()).guid());
     // The VF's GUID as found and the partition it will get, recorded before either is written,
     // so release can put the VF back.
     Optional<Guid> original = guid.isPresent() ? fabric.portGuid(pf, a.vfIndex()) : Optional.empty();
@@ -189,7 +191,7 @@ final class Executor implements Action.Visitor<Outcome.Status> {
         .withDevice(nic.segment(), Optional.of(SriovNic.aliasFor(nic.position())), now());
     commit(session.state().with(l)); // leased before libvirt is asked anything
     try {
-      guid.ifPresent(g -> fabric.programGuid(pf, a.vfIndex(), g));
+      guid.ifPresent(g -> program(pf, a.vfIndex(), g));
       partition.ifPresent(d -> apply(pf, a.vfIndex(), d));
       hypervisor.attachDevice(nic.domain(), LeaseIdentity.deviceXml(pf, l));
     } catch (RuntimeException e) {
@@ -206,7 +208,7 @@ final class Executor implements Action.Visitor<Outcome.Status> {
 
   @Override
   public Outcome.Status programGuid(Action.ProgramGuid a) {
-    fabric.programGuid(pf(a.lease()), a.lease().vfIndex(), a.guid());
+    program(pf(a.lease()), a.lease().vfIndex(), a.guid());
     return Outcome.Status.DONE;
   }
 
@@ -285,18 +287,52 @@ final class Executor implements Action.Visitor<Outcome.Status> {
   }
 
   /**
-   * Puts back what we programmed on an InfiniBand VF before it is free for the next VM: the GUID
-   * found at reservation (or none), and the default pkey map where the HCA has per-VF tables.
+   * Puts back what we programmed on a VF before it is free for the next VM: on InfiniBand the GUID
+   * found at reservation (or none) and the default pkey map where the HCA has per-VF tables; then,
+   * when host.yaml asks for it, a function-level reset. Any step that fails throws, so the lease
+   * stays for the next pass to try again.
    */
   private void reset(PfSpec pf, Lease l) {
     if (pf.mode() instanceof Mode.MlnxOfed2) {
       if (l.guid().isPresent()) {
-        fabric.resetGuid(pf, l.vfIndex(), l.originalGuid());
+        restoreGuid(pf, l);
       }
       if (l.pkey().isPresent() && fabric.portPkeys(pf).isPresent()) {
         fabric.resetPkey(pf, l.vfIndex());
       }
     }
+    if (pf.reset() == VfReset.FLR) {
+      fabric.resetFunction(l.vf());
+    }
+  }
+
+  /**
+   * Writes {@code guid} and reads it back where the interface can: a VF that shows another GUID
+   * afterwards fails the action (the next pass sees the drift and programs it again), never a
+   * silent success.
+   */
+  private void program(PfSpec pf, int vfIndex, Guid guid) {
+    if (guid.isUnset()) {
+      throw new IllegalArgumentException("GUID " + guid + " means 'unset' to the HCA and the subnet manager;"
+          + " not programmed on " + pf.name() + " VF " + vfIndex);
+    }
+    fabric.programGuid(pf, vfIndex, guid);
+    fabric.portGuid(pf, vfIndex).filter(seen -> !seen.equals(guid)).ifPresent(seen -> {
+      throw new IllegalStateException(pf.name() + " VF " + vfIndex + " reads back GUID " + seen.shown()
+          + " after " + guid + " was written: the write did not take");
+    });
+  }
+
+  /** The GUID recorded before we changed it put back (an unset one: cleared), and read back. */
+  private void restoreGuid(PfSpec pf, Lease l) {
+    Optional<Guid> original = l.originalGuid().filter(g -> !g.isUnset());
+    fabric.resetGuid(pf, l.vfIndex(), original);
+    fabric.portGuid(pf, l.vfIndex())
+        .filter(seen -> original.isPresent() ? !seen.equals(original.get()) : !seen.isUnset())
+        .ifPresent(seen -> {
+          throw new IllegalStateException(pf.name() + " VF " + l.vfIndex() + " reads back GUID " + seen.shown()
+              + " after " + original.map(g -> "its original " + g).orElse("clearing it") + " was written back");
+        });
   }
 
   /** Writes a decision into the VF's virtual pkey table (index 0, or {@code none} when blocked). */

@@ -24,6 +24,7 @@ import org.kvmsriov.port.SubnetManager;
 import org.kvmsriov.port.DomainInfo;
 import org.kvmsriov.port.Lease;
 import org.kvmsriov.port.LeaseOwner;
+import org.kvmsriov.port.LeaseState;
 import org.kvmsriov.port.LedgerState;
 import org.kvmsriov.port.PciHostdev;
 import org.kvmsriov.port.FabricView;
@@ -121,7 +122,9 @@ public final class Observer {
       List<PfSpec> served = desired.pfs().stream().filter(p -> p.subnetManager().equals(name)).toList();
       Set<Guid> leased = new HashSet<>();
       for (PfSpec p : served) {
-        ledger.leasesOf(p.name()).forEach(l -> l.guid().filter(g -> !g.isUnset()).ifPresent(leased::add));
+        // a migrated lease's GUID is its destination's now: this host no longer speaks for it
+        ledger.leasesOf(p.name()).stream().filter(l -> l.state() != LeaseState.MIGRATED)
+            .forEach(l -> l.guid().filter(g -> !g.isUnset()).ifPresent(leased::add));
       }
       Predicate<Guid> ours = g -> !g.isUnset() && (leased.contains(g)
           || served.stream().anyMatch(p -> p.guidPool().map(pool -> pool.contains(g)).orElse(false)));

@@ -6,7 +6,10 @@ import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Function;
+import org.kvmsriov.model.Guid;
+import org.kvmsriov.model.GuidPool;
 import org.kvmsriov.model.PciAddress;
+import org.kvmsriov.model.PfSpec;
 import org.kvmsriov.model.PfName;
 import org.kvmsriov.port.Lease;
 import org.kvmsriov.port.LedgerState;
@@ -30,6 +33,24 @@ public final class LeaseAllocator {
   }
 
   private LeaseAllocator() {}
+
+  /**
+   * The GUID a new lease on {@code pf} gives its VF: the first GUID of the PF's pool no lease holds
+   * when host.yaml gives the PF a {@code guid_pool}, else {@code derived} (from the identity MAC).
+   *
+   * @param ledger current leases, those of the same request included
+   * @throws NoFreeGuidException when every GUID of the pool is leased
+   */
+  public static java.util.Optional<Guid> guid(PfSpec pf, LedgerState ledger, java.util.Optional<Guid> derived) {
+    if (derived.isEmpty() || pf.guidPool().isEmpty()) {
+      return derived;
+    }
+    Set<Guid> leased = new HashSet<>();
+    ledger.leases().values().forEach(l -> l.guid().ifPresent(leased::add));
+    GuidPool pool = pf.guidPool().get();
+    return java.util.Optional.of(pool.firstFree(leased).orElseThrow(() -> new NoFreeGuidException(pf.name(),
+        pool.size())));
+  }
 
   /** {@link #pick(PfName, List, LedgerState, Set, OptionalInt, Function)} with nothing observed in use. */
   public static Slot pick(PfName pf, List<PciAddress> vfs, LedgerState ledger, OptionalInt preferredNuma,

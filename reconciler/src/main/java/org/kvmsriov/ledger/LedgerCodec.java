@@ -211,7 +211,7 @@ public final class LedgerCodec {
     });
     OptionalInt vmId = o.isNull("vm_id") ? OptionalInt.empty() : OptionalInt.of(o.integer("vm_id", 0, Integer.MAX_VALUE));
     Optional<MacAddress> mac = o.optional("mac", MacAddress::parse);
-    Optional<Guid> guid = o.optional("guid", Guid::parse);
+    Optional<Guid> guid = o.optional("guid", LedgerCodec::leasedGuid);
     Optional<Guid> original = o.optional("original_guid", Guid::parse);
     Optional<Pkey> pkey = o.optional("pkey", Pkey::parse);
     Optional<Segment> segment = o.optional("segment", Segment::parse);
@@ -223,6 +223,16 @@ public final class LedgerCodec {
     Optional<Instant> unheld = o.isNull("unheld_since") ? Optional.empty() : Optional.of(o.instant("unheld_since"));
     return o.value("", () -> new Lease(pf, vf, index, domain, vmId, mac, guid, original, pkey, segment, alias, state,
         owner, created, updated, unheld));
+  }
+
+  /** A lease's GUID: never an unset one, which no VF can be given (the original may be unset). */
+  private static Guid leasedGuid(String text) {
+    Guid g = Guid.parse(text);
+    if (g.isUnset()) {
+      throw new IllegalArgumentException(g.shown() + " means 'unset' to the HCA and the subnet manager; no lease"
+          + " gives it to a VF");
+    }
+    return g;
   }
 
   private static LeaseOwner readOwner(Obj o) {

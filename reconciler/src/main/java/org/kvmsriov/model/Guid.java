@@ -56,6 +56,11 @@ public record Guid(long value) {
     return b.toString();
   }
 
+  /** As a message shows it: an unset GUID says that it is one. */
+  public String shown() {
+    return isUnset() ? toColons() + " (unset)" : toColons();
+  }
+
   @Override
   public String toString() {
     return toColons();

@@ -18,6 +18,12 @@ public sealed interface GuidPool permits GuidPool.Listed, GuidPool.Range {
   /** A GUID both pools contain, or null when they are disjoint. */
   Guid commonWith(GuidPool other);
 
+  /** The first GUID of the pool not in {@code taken}, in hand-out order; empty when every one is. */
+  java.util.Optional<Guid> firstFree(java.util.Set<Guid> taken);
+
+  /** How many GUIDs the pool holds, for messages ({@code 2^64} is shown as {@link Long#MAX_VALUE}). */
+  long size();
+
   record Listed(List<Guid> guids) implements GuidPool {
     public Listed {
       guids = List.copyOf(guids);
@@ -34,6 +40,16 @@ public sealed interface GuidPool permits GuidPool.Listed, GuidPool.Range {
     @Override
     public Guid commonWith(GuidPool other) {
       return guids.stream().filter(other::contains).findFirst().orElse(null);
+    }
+
+    @Override
+    public java.util.Optional<Guid> firstFree(java.util.Set<Guid> taken) {
+      return guids.stream().filter(g -> !taken.contains(g)).findFirst();
+    }
+
+    @Override
+    public long size() {
+      return guids.size();
     }
   }
 
@@ -58,6 +74,26 @@ public sealed interface GuidPool permits GuidPool.Listed, GuidPool.Range {
         return Long.compareUnsigned(lo, hi) <= 0 ? new Guid(lo) : null;
       }
       return other.commonWith(this);
+    }
+
+    @Override
+    public java.util.Optional<Guid> firstFree(java.util.Set<Guid> taken) {
+      // every GUID skipped is in taken, so this looks at most taken.size() + 1 GUIDs
+      for (long v = first.value(); ; v++) {
+        Guid g = new Guid(v);
+        if (!taken.contains(g)) {
+          return java.util.Optional.of(g);
+        }
+        if (v == last.value()) {
+          return java.util.Optional.empty();
+        }
+      }
+    }
+
+    @Override
+    public long size() {
+      long n = last.value() - first.value() + 1;
+      return n <= 0 ? Long.MAX_VALUE : n;
     }
   }
 }

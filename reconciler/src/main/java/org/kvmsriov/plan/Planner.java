@@ -210,7 +210,7 @@ public final class Planner {
         attaches.add(new Action.DetachVf(l, device, l.state() == LeaseState.RELEASING));
       } else if (held) {
         confirms.add(new Action.ConfirmLease(l, name));
-      } else if (l.state() == LeaseState.RELEASING) {
+      } else if (l.state().isGivenBack()) {
         releases.add(new Action.ReleaseStaleLease(l, live ? "given back by the driver action on " + name
             : "the driver action that was giving it back from " + name + " ended"));
       } else if (!live && active) {
@@ -285,7 +285,7 @@ public final class Planner {
       l.guid().ifPresent(want -> {
         Guid seen = o.guids().get(l.vf());
         if (seen == null ? preparing : !seen.equals(want)) {
-          programs.add(new Action.ProgramGuid(l, want, seen == null ? "nothing it can read back" : seen.toString()));
+          programs.add(new Action.ProgramGuid(l, want, seen == null ? "nothing it can read back" : seen.shown()));
         }
       });
       Optional<PartitionDecision> d = decision(l);
@@ -349,7 +349,7 @@ public final class Planner {
 
     /** The partition a lease's GUID belongs in at subnet manager {@code sm}, if it names one. */
     private Optional<Pkey> membership(Lease l, String sm) {
-      if (l.guid().isEmpty() || l.guid().get().isUnset()
+      if (l.guid().isEmpty() || l.guid().get().isUnset() || l.state() == LeaseState.MIGRATED
           || !o.desired().pf(l.pf()).flatMap(org.kvmsriov.model.PfSpec::subnetManager).equals(Optional.of(sm))) {
         return Optional.empty();
       }
@@ -370,17 +370,21 @@ public final class Planner {
       Map<Guid, Lease> byGuid = new HashMap<>();
       Map<Lease, Pkey> wanted = new java.util.LinkedHashMap<>();
       Map<Lease, Pkey> leaving = new java.util.LinkedHashMap<>();
+      Set<Guid> handedOver = new HashSet<>(); // migrated away: the destination's membership now
       for (Lease l : o.ledger().leases().values()) {
+        if (l.state() == LeaseState.MIGRATED) {
+          l.guid().ifPresent(handedOver::add);
+        }
         membership(l, sm).ifPresent(key -> {
           byGuid.put(l.guid().get(), l);
-          (released.contains(l.key()) ? leaving : wanted).put(l, key);
+          (released.contains(l.key()) || offItsDomain(l) ? leaving : wanted).put(l, key);
         });
       }
       if (view instanceof SubnetManagerView.Unreachable u) {
         reports.add(new Action.Report(Action.ReportKind.SUBNET_MANAGER, Optional.empty(),
             "subnet manager " + sm + " cannot be asked: " + u.reason() + "; asked again next pass"));
         wanted.forEach((l, key) -> {
-          if (preparing(l)) {
+          if (preparing(l) && joinsNow(l)) {
             joins.add(new Action.JoinPartition(l, sm, key));
           }
         });
@@ -395,20 +399,48 @@ public final class Planner {
       wanted.forEach((l, key) -> {
         boolean full = members.stream().anyMatch(m -> m.partition().equals(key) && m.guid().equals(l.guid().get())
             && m.membership() != Membership.LIMITED);
-        if (!full && !l.state().isLeaving()) {
+        if (!full && joinsNow(l)) {
           joins.add(new Action.JoinPartition(l, sm, key));
         }
       });
       for (PartitionMember m : members) {
+        if (handedOver.contains(m.guid()) && !byGuid.containsKey(m.guid())) {
+          continue;
+        }
         Lease owner = byGuid.get(m.guid());
         boolean want = owner != null && m.partition().equals(wanted.get(owner));
         if (m.managed() && !want) {
           leaves.add(new Action.LeavePartition(sm, m.partition(), m.guid(),
               owner == null ? Optional.empty() : owner.domain(),
-              owner == null ? "no lease holds it" : leaving.containsKey(owner) ? "its lease is being released"
+              owner == null ? "no lease holds it" : leaving.containsKey(owner)
+                  ? (released.contains(owner.key()) ? "its lease is being released" : "its VF has left " + owner
+                      .domain().orElse("its domain"))
                   : "its lease asks for " + Optional.ofNullable(wanted.get(owner)).map(Pkey::toString).orElse("no partition")));
         }
       }
+    }
+
+    /**
+     * A request is taking the lease's VF away (save, migration, NIC detach) and the domain no
+     * longer holds it: its GUID leaves the partition now, before a migrated domain's destination
+     * makes the same GUID a member (the destination joins only once the domain has arrived).
+     */
+    private boolean offItsDomain(Lease l) {
+      return l.state().isLeaving() && !o.deadOwners().contains(l.owner())
+          && !holders.getOrDefault(l.vf(), List.of()).contains(l.domain().orElse(""));
+    }
+
+    /**
+     * Whether the lease's GUID joins its partition now: not while a request takes it away, nor on
+     * an incoming migration's destination before the domain has arrived (its source still has the
+     * GUID in the partition, and takes it out when the VF has left the domain there).
+     */
+    private boolean joinsNow(Lease l) {
+      if (l.state().isLeaving()) {
+        return false;
+      }
+      DomainInfo d = l.state() == LeaseState.MIGRATING_IN ? domains.get(l.domain().orElse("")) : null;
+      return l.state() != LeaseState.MIGRATING_IN || d != null && d.isActive();
     }
 
     /** A request is bringing the lease's VF to its domain (deploy, restore, hot-plug, incoming migration). */

@@ -44,6 +44,12 @@ public interface FabricView {
   /** Puts a VF's GUID back to {@code original}, or clears it (mlx4 all-ones, mlx5 zero). */
   void resetGuid(PfSpec pf, int vfIndex, Optional<Guid> original);
 
+  /**
+   * A function-level reset of the VF ({@code 1} to its sysfs {@code reset}): clears what a guest
+   * left in it that no GUID, MAC or pkey reset reaches.
+   */
+  void resetFunction(PciAddress vf);
+
   /** The port's physical pkey table; empty when the HCA has no per-VF tables (mlx5). */
   Optional<List<Optional<Pkey>>> portPkeys(PfSpec pf);
 

@@ -66,6 +66,10 @@ public record Lease(
     Objects.requireNonNull(mac, "mac");
     Objects.requireNonNull(guid, "guid");
     Objects.requireNonNull(originalGuid, "originalGuid");
+    guid.filter(Guid::isUnset).ifPresent(g -> {
+      throw new IllegalArgumentException("GUID " + g + " means 'unset' to the HCA and the subnet manager;"
+          + " a lease cannot give it to a VF");
+    });
     Objects.requireNonNull(pkey, "pkey");
     Objects.requireNonNull(segment, "segment");
     Objects.requireNonNull(alias, "alias");

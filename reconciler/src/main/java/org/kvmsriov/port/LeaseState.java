@@ -14,12 +14,16 @@ import java.util.Locale;
  * DETACHING      a request (save) wants the VF out of its running domain, the lease kept
  * RELEASING      a request (shutdown, cancel, detach_nic, a failed action) gives the VF back:
  *                detached if a domain still holds it, then released at once
+ * MIGRATED       the domain has moved to another host, its NICs' identities with it: the VF is
+ *                released here as with RELEASING, but the GUID's partition membership is now
+ *                the destination's (same GUID, same fabric), so the subnet manager is not touched
  * </pre>
  *
  * <p>{@code MIGRATING_OUT}, {@code DETACHING} and {@code RELEASING} are a request's intent: the
  * engine acts on them while the request that set them ({@link Lease#owner()}) is alive; when it
  * died, a VF its domain still holds is kept ({@code ATTACHED} again) and one it does not hold is
- * re-attached ({@code DETACHING}, {@code MIGRATING_OUT}) or released ({@code RELEASING}).
+ * re-attached ({@code DETACHING}, {@code MIGRATING_OUT}) or released ({@code RELEASING},
+ * {@code MIGRATED}).
  */
 public enum LeaseState {
   RESERVED,
@@ -27,11 +31,17 @@ public enum LeaseState {
   MIGRATING_OUT,
   MIGRATING_IN,
   DETACHING,
-  RELEASING;
+  RELEASING,
+  MIGRATED;
 
   /** A request's intent to take the VF away from its domain (see the class comment). */
   public boolean isLeaving() {
-    return this == MIGRATING_OUT || this == DETACHING || this == RELEASING;
+    return this == MIGRATING_OUT || this == DETACHING || this == RELEASING || this == MIGRATED;
+  }
+
+  /** The request is done with the VF: it is released once no domain holds it. */
+  public boolean isGivenBack() {
+    return this == RELEASING || this == MIGRATED;
   }
 
   /** The ledger's spelling: {@code migrating_out}. */
@@ -47,6 +57,6 @@ public enum LeaseState {
       }
     }
     throw new IllegalArgumentException("'" + text + "' is not a lease state (reserved, attached, migrating_out, migrating_in,"
-        + " detaching, releasing)");
+        + " detaching, releasing, migrated)");
   }
 }

@@ -10,7 +10,13 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.kvmsriov.model.Guid;
+import org.kvmsriov.model.GuidPool;
+import org.kvmsriov.model.Mode;
 import org.kvmsriov.model.PciAddress;
+import org.kvmsriov.model.PfSpec;
+import org.kvmsriov.model.VfReset;
+import org.kvmsriov.model.VfSource;
 import org.kvmsriov.model.PfName;
 import org.kvmsriov.port.LedgerState;
 
@@ -56,5 +62,28 @@ class LeaseAllocatorTest {
         .isInstanceOf(NoFreeVfException.class).hasMessage("no free VF on ib0");
     assertThatThrownBy(() -> LeaseAllocator.pick(ib0, List.of(), LedgerState.empty(), OptionalInt.empty(), numa))
         .hasMessage("no free VF on ib0");
+  }
+
+  @Test
+  void aPoolRangeHandsOutItsFirstGuidNoLeaseHoldsAndRefusesWhenAllAre() {
+    PfSpec pf = new PfSpec(ib0, java.util.Optional.empty(), new Mode.MlnxOfed2(null), new VfSource.Listed(vfs),
+        List.of(), java.util.Optional.empty(),
+        java.util.Optional.of(new GuidPool.Range(new Guid(0xfffffffffffffffdL), new Guid(0xfffffffffffffffeL))),
+        VfReset.NONE);
+    java.util.Optional<Guid> derived = java.util.Optional.of(new Guid(0xaa000a0001L));
+    LedgerState st = LedgerState.empty();
+    assertThat(LeaseAllocator.guid(pf, st, derived)).contains(new Guid(0xfffffffffffffffdL));
+    st = st.with(withGuid(attached("ib0", 0, "0000:07:00.1", "one-1"), 0xfffffffffffffffdL));
+    assertThat(LeaseAllocator.guid(pf, st, derived)).contains(new Guid(0xfffffffffffffffeL));
+    LedgerState full = st.with(withGuid(attached("ib0", 1, "0000:07:00.2", "one-2"), 0xfffffffffffffffeL));
+    assertThatThrownBy(() -> LeaseAllocator.guid(pf, full, derived)).isInstanceOf(NoFreeGuidException.class)
+        .hasMessage("no free GUID in the GUID pool of ib0: all 2 are leased (add GUIDs to pfs.ib0.guid_pool, and"
+            + " to the subnet manager's configuration)");
+    assertThat(LeaseAllocator.guid(pf, full, java.util.Optional.empty())).as("no GUID asked (not InfiniBand)")
+        .isEmpty();
+  }
+
+  private static org.kvmsriov.port.Lease withGuid(org.kvmsriov.port.Lease l, long guid) {
+    return l.withIdentity(l.mac(), java.util.Optional.of(new Guid(guid)), l.originalGuid(), l.pkey(), l.updatedAt());
   }
 }

@@ -223,7 +223,7 @@ class PlannerTest {
           w.leaseWith(IB0, 0, "07:00.1", "one-10", Guid.parse("00:00:aa:00:0a:00:00:0a"), null)
               .domain("one-10", DomainState.RUNNING, "0000:07:00.1");
           w.guids.put(PciAddress.parse("07:00.1"), Guid.parse("ff:ff:ff:ff:ff:ff:ff:ff"));
-        }, "program GUID 00:00:aa:00:0a:00:00:0a on ib0 VF 0 (shows ff:ff:ff:ff:ff:ff:ff:ff)"),
+        }, "program GUID 00:00:aa:00:0a:00:00:0a on ib0 VF 0 (shows ff:ff:ff:ff:ff:ff:ff:ff (unset))"),
         row("no drift: GUID as leased", w -> {
           w.leaseWith(IB0, 0, "07:00.1", "one-10", Guid.parse("00:00:aa:00:0a:00:00:0a"), null)
               .domain("one-10", DomainState.RUNNING, "0000:07:00.1");

@@ -140,6 +140,28 @@ class SubnetManagerPlanTest {
         row("detaching from a running domain: neither leaves nor joins yet", w -> w
             .lease(IB0, "07:00.1", G1, 20000, LeaseState.RELEASING, OLD).running("0000:07:00.1"),
             "detach ib0 VF 0 (0000:07:00.1) from one-1 (releasing)"),
+        row("migrating out, its VF off the domain: the GUID leaves before the domain moves", w -> w
+            .lease(IB0, "07:00.1", G1, 20000, LeaseState.MIGRATING_OUT, OLD).running()
+            .member(0x4e20, G1, Membership.FULL, true),
+            "remove GUID 00:00:aa:00:00:00:01:01 from partition 0x4e20 at subnet manager fabric: its VF has left one-1"),
+        row("migrating out, VF still in the domain: detached first, the GUID stays", w -> w
+            .lease(IB0, "07:00.1", G1, 20000, LeaseState.MIGRATING_OUT, OLD).running("0000:07:00.1")
+            .member(0x4e20, G1, Membership.FULL, true),
+            "detach ib0 VF 0 (0000:07:00.1) from one-1 (migrating_out)"),
+        row("migrated: released here, the GUID the destination now has in the partition left alone", w -> w
+            .lease(IB0, "07:00.1", G1, 20000, LeaseState.MIGRATED, OLD).running()
+            .member(0x4e20, G1, Membership.FULL, true),
+            "release ib0 VF 0 (0000:07:00.1) leased to one-1: given back by the driver action on one-1"),
+        row("incoming migration before the domain arrives: no join (the source still has it)", w -> w
+            .lease(IB0, "07:00.1", G1, 20000, LeaseState.MIGRATING_IN, Duration.ZERO)
+            .member(0x4e20, G1, Membership.FULL, true),
+            program),
+        row("incoming migration before the domain arrives, not listed: still no join", w -> w
+            .lease(IB0, "07:00.1", G1, 20000, LeaseState.MIGRATING_IN, Duration.ZERO),
+            program),
+        row("incoming migration, the domain arrived: joins before its VF is attached", w -> w
+            .lease(IB0, "07:00.1", G1, 20000, LeaseState.MIGRATING_IN, Duration.ZERO).running(),
+            join, program),
         row("stale lease past grace: leaves, then released", w -> w
             .lease(IB0, "07:00.1", G1, 20000, LeaseState.ATTACHED, OLD).unheldFor("07:00.1", OLD)
             .member(0x4e20, G1, Membership.FULL, true),

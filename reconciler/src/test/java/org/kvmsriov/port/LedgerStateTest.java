@@ -111,7 +111,7 @@ class LedgerStateTest {
     assertThatThrownBy(() -> new LeaseOwner.Imported("a\nb"))
         .hasMessage("imported lease source must be a non-empty printable path");
     assertThatThrownBy(() -> LeaseState.fromJson("ATTACHED"))
-        .hasMessage("'ATTACHED' is not a lease state (reserved, attached, migrating_out, migrating_in, detaching, releasing)");
+        .hasMessage("'ATTACHED' is not a lease state (reserved, attached, migrating_out, migrating_in, detaching, releasing, migrated)");
     IntStream.range(0, LeaseState.values().length).forEach(i ->
         assertThat(LeaseState.fromJson(LeaseState.values()[i].jsonName())).isEqualTo(LeaseState.values()[i]));
   }

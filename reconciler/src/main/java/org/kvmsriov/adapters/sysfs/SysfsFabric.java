@@ -120,6 +120,14 @@ public final class SysfsFabric implements Fabric, InfinibandFabric {
     return List.copyOf(out);
   }
 
+  /**
+   * A function-level reset of PCI device {@code a}: {@code 1} written to its {@code reset}, which
+   * the kernel offers only for a device it can reset (absent: refused, nothing written).
+   */
+  public void functionReset(PciAddress a) {
+    writer.write(existingPciDir(a).resolve("reset"), "1");
+  }
+
   /** Whether PCI device {@code a} is present. */
   public boolean exists(PciAddress a) {
     return Files.isDirectory(pciDir(a));

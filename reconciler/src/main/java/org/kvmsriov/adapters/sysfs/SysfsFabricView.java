@@ -111,6 +111,11 @@ public final class SysfsFabricView implements FabricView {
   }
 
   @Override
+  public void resetFunction(PciAddress vf) {
+    fabric.functionReset(vf);
+  }
+
+  @Override
   public Optional<List<Optional<Pkey>>> portPkeys(PfSpec pf) {
     return pkeys(pf).map(PkeyMapper::portPkeys);
   }

@@ -201,9 +201,9 @@ class OpenSmFabricTest {
     return keys;
   }
 
-  /** Polls the port's table until {@code until} holds (OpenSM sweeps after a HUP), 30 s at most. */
+  /** Polls the port's table until {@code until} holds (OpenSM sweeps after a HUP), 90 s at most (a loaded machine). */
   static List<Integer> awaitPkeys(String route, Predicate<List<Integer>> until) throws Exception {
-    Instant deadline = Instant.now().plusSeconds(30);
+    Instant deadline = Instant.now().plusSeconds(90);
     while (true) {
       List<Integer> t = pkeys(route);
       if (until.test(t)) {

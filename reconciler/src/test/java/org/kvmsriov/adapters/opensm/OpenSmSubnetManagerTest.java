@@ -203,9 +203,9 @@ class OpenSmSubnetManagerTest {
   }
 
   private static void awaitLines(Path file, int n) throws Exception {
-    Instant deadline = Instant.now().plusSeconds(10);
+    Instant deadline = Instant.now().plusSeconds(60); // generous: the machine may be loaded
     while (!Files.exists(file) || Files.readAllLines(file).size() < n) {
-      assertThat(Instant.now()).as("SIGHUP number " + n + " within 10 s").isBefore(deadline);
+      assertThat(Instant.now()).as("SIGHUP number " + n + " within 60 s").isBefore(deadline);
       Thread.sleep(20);
     }
   }

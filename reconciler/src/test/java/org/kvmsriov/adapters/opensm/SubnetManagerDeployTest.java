@@ -7,9 +7,18 @@ import static org.kvmsriov.adapters.opensm.OpenSmFabricTest.awaitPkeys;
 import static org.kvmsriov.adapters.opensm.OpenSmFabricTest.ok;
 import static org.kvmsriov.adapters.opensm.OpenSmFabricTest.script;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
@@ -20,12 +29,21 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kvmsriov.actions.Caller;
+import org.kvmsriov.actions.DriverCall;
+import org.kvmsriov.actions.DriverService;
+import org.kvmsriov.app.Wiring;
 import org.kvmsriov.engine.DriverCommandTest;
 import org.kvmsriov.model.Guid;
 import org.kvmsriov.model.Pkey;
 import org.kvmsriov.model.SubnetManagerSpec;
+import org.kvmsriov.ledger.FileLedger;
+import org.kvmsriov.port.DriverException;
+import org.kvmsriov.port.Hypervisor;
 import org.kvmsriov.port.Membership;
 import org.kvmsriov.port.PartitionMember;
+import org.kvmsriov.port.RemoteDriver;
+import org.kvmsriov.testsupport.Cli;
 import org.kvmsriov.testsupport.CliRun;
 import org.kvmsriov.testsupport.DriverWorld;
 import org.kvmsriov.testsupport.ShmTempDir;
@@ -33,8 +51,9 @@ import org.kvmsriov.testsupport.VnmTemplate;
 
 /**
  * tldr: the engine keeps a real OpenSM's partitions in step with its leases. A VM whose NIC has
- * VLAN_ID 20000 on the ConnectX-4 (mlx5, MLNX_OFED sysfs fixture) is deployed, shut down and
- * reconciled through the CLI against libvirt's test driver; the VF is modelled by ibsim's VfHca,
+ * VLAN_ID 20000 on the ConnectX-4 (mlx5, MLNX_OFED sysfs fixture) is deployed, shut down, saved
+ * and restored, has its NIC detached, migrates out, and is reconciled, through the CLI (the
+ * driver service for migrate) against libvirt's test driver with hot-plug; the VF is modelled by ibsim's VfHca,
  * given the GUID kvm-sriov programs, and every step ends with what OpenSM put into that port's
  * pkey table.
  */
@@ -105,8 +124,7 @@ class SubnetManagerDeployTest {
     assertThat(r.exitCode()).as(r.err()).isZero();
 
     assertThat(w.leases()).isEmpty();
-    assertThat(Files.readString(partitions)).isEqualTo(OPERATOR);
-    assertThat(awaitPkeys(VF, t -> !t.contains(0xce20))).containsExactly(0xffff);
+    assertTheGuidLeftItsPartition();
   }
 
   @Test
@@ -132,7 +150,136 @@ class SubnetManagerDeployTest {
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out()).contains("remove GUID " + LEASED + " from partition 0x4e20");
     assertThat(w.leases()).isEmpty();
+    assertTheGuidLeftItsPartition();
+  }
+
+  @Test
+  void saveTakesTheGuidOutOfItsPartitionAndRestorePutsItBack() throws Exception {
+    deploy();
+    awaitPkeys(VF, t -> t.contains(0xce20));
+    Path checkpoint = w.vmDir(VM).resolve("checkpoint");
+
+    CliRun save = w.driver("", "save", "one-" + VM, checkpoint.toString(), "node01", Integer.toString(VM), "0");
+    assertThat(save.exitCode()).as(save.err()).isZero();
+    assertThat(w.leases()).isEmpty();
+    assertThat(w.parked()).singleElement().satisfies(p -> assertThat(p.domain()).isEqualTo("one-" + VM));
+    assertTheGuidLeftItsPartition();
+
+    CliRun restore = w.driver("", "restore", checkpoint.toString(), "node01", "one-" + VM, Integer.toString(VM), "0");
+    assertThat(restore.exitCode()).as(restore.err()).isZero();
+    assertThat(w.leases()).singleElement().satisfies(l -> assertThat(l.guid()).contains(LEASED));
+    assertThat(sm.observe(Set.of(LEASED))).containsExactly(new PartitionMember(PARTITION, LEASED, Membership.FULL, true));
+    assertThat(awaitPkeys(VF, t -> t.contains(0xce20))).containsExactly(0xffff, 0xce20);
+  }
+
+  @Test
+  void detachNicTakesTheGuidOutOfItsPartition() throws Exception {
+    deploy();
+    awaitPkeys(VF, t -> t.contains(0xce20));
+
+    CliRun r = w.driver("", "detach_nic", "one-" + VM, String.format("02:00:0a:00:%02x:00", VM), Integer.toString(VM),
+        "node01");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(w.vfsOf("one-" + VM)).isEmpty();
+    assertThat(w.leases()).isEmpty();
+    assertTheGuidLeftItsPartition();
+  }
+
+  @Test
+  void migrateToAHostOnAnotherFabricTakesTheGuidOutOfItsPartitionHere() throws Exception {
+    deploy();
+    awaitPkeys(VF, t -> t.contains(0xce20));
+    List<String> calls = new ArrayList<>();
+    RemoteDriver destination = (host, args) -> { // a destination that takes the VM (on a fabric of its own)
+      calls.add(host + " " + String.join(" ", args));
+      return "";
+    };
+    CliRun r = migrate(destination);
+
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(calls).containsExactly("node02 migrate_in_reserve " + VM + " ib2/0/aa:00:0a:00:14:00/-/partition=20000",
+        "node02 migrate_in_attach " + VM);
+    assertThat(w.leases()).isEmpty();
+    assertTheGuidLeftItsPartition();
+  }
+
+  @Test
+  void migrateToAHostOnTheSameFabricHandsTheGuidOverWithoutTakingItFromTheDestination() throws Exception {
+    deploy();
+    awaitPkeys(VF, t -> t.contains(0xce20));
+    Path dstState = Files.writeString(dir.resolve("dst-host.yaml"), Files.readString(w.state).replace(
+        "vfs: [" + w.host.mlx5().vfs().get(0) + "]",
+        "vfs: [" + w.host.mlx5().vfs().get(0) + ", " + w.host.mlx5().vfs().get(1) + "]"));
+    Path dstLedger = dir.resolve("dst-ledger");
+    List<List<PartitionMember>> whenTheDomainArrived = new ArrayList<>();
+    RemoteDriver destination = (host, args) -> { // kvm-sriov there, run through its argv as ssh would
+      if (args.get(0).equals("migrate_in_attach")) {
+        whenTheDomainArrived.add(sm.observe(Set.of(LEASED)));
+      }
+      List<String> argv = new ArrayList<>(List.of("driver", "--state", dstState.toString(), "--ledger-dir",
+          dstLedger.toString(), "--sysfs-root", w.host.tree().root().toString()));
+      argv.addAll(args);
+      CliRun there = Cli.run(w.devices.connector(), Clock.systemUTC(), argv.toArray(String[]::new));
+      if (there.exitCode() != 0) {
+        throw new DriverException("kvm-sriov on " + host + " failed: " + there.err());
+      }
+      return there.out();
+    };
+
+    CliRun r = migrate(destination);
+
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(whenTheDomainArrived).as("the source took the GUID out before the destination put it in")
+        .containsExactly(List.of());
+    assertThat(w.leases()).as("released here").isEmpty();
+    assertThat(new FileLedger(dstLedger).snapshot().leases().values()).singleElement()
+        .satisfies(l -> assertThat(l.guid()).contains(LEASED));
+    assertThat(sm.observe(Set.of(LEASED))).containsExactly(new PartitionMember(PARTITION, LEASED, Membership.FULL, true));
+    assertThat(awaitPkeys(VF, t -> t.contains(0xce20))).containsExactly(0xffff, 0xce20);
+  }
+
+  /**
+   * This host's migrate of the VM, served by the driver service with {@code destination} as its
+   * way to the other host; the domain arrives there (libvirt's test driver, shared by both).
+   */
+  CliRun migrate(RemoteDriver destination) {
+    Wiring wiring = new Wiring(new Wiring.Host(w.state, w.ledgerDir, w.host.tree().root(), Optional.empty()),
+        uri -> arrivingOnMigrate(w.devices.connector().connect(uri)), Clock.systemUTC());
+    DriverService svc = wiring.driverService(wiring.perRequest(), dir.resolve("stock"), Duration.ofSeconds(5),
+        destination, step -> { });
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = svc.handle(new DriverCall.Vmm("migrate", List.of("one-" + VM, "node02", "node01", Integer.toString(VM),
+        "node01")), new ByteArrayInputStream(new byte[0]), out, err, new Caller(Map.of()));
+    return new CliRun(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** OpenSM lists the GUID nowhere, the operator's file is as it was, the port lost 0xce20. */
+  static void assertTheGuidLeftItsPartition() throws Exception {
+    assertThat(sm.observe(Set.of(LEASED))).isEmpty();
     assertThat(Files.readString(partitions)).isEqualTo(OPERATOR);
     assertThat(awaitPkeys(VF, t -> !t.contains(0xce20))).containsExactly(0xffff);
+  }
+
+  /**
+   * {@code hv}, except that a migration succeeds: the domain, as it runs without its VFs, is
+   * started anew in the same test driver, which stands for the destination's libvirt (the test
+   * driver cannot migrate; everything else is its own, hot-plug included).
+   */
+  static Hypervisor arrivingOnMigrate(Hypervisor hv) {
+    return (Hypervisor) Proxy.newProxyInstance(Hypervisor.class.getClassLoader(), new Class<?>[] {Hypervisor.class},
+        (proxy, method, args) -> {
+          if (method.getName().equals("migrate")) {
+            String xml = hv.xml((String) args[0]);
+            hv.destroy((String) args[0]);
+            hv.create(xml);
+            return null;
+          }
+          try {
+            return method.invoke(hv, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
   }
 }
