@@ -157,8 +157,7 @@ final class Metrics {
       header(b, "kvm_sriov_leases_waiting", "gauge",
           "Leases whose domain does not hold their VF, inside their grace period (last pass).");
       b.append("kvm_sriov_leases_waiting ")
-          .append(r.plan().actions().stream().filter(a -> a instanceof Action.AwaitGrace).count()).append('
-');
+          .append(r.plan().actions().stream().filter(a -> a instanceof Action.AwaitGrace).count()).append('\n');
       header(b, "kvm_sriov_pass_duration_seconds", "gauge", "Wall time of the last pass.");
       b.append("kvm_sriov_pass_duration_seconds ").append(r.took().toMillis() / 1000.0).append('\n');
     });
