@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.kvmsriov.config.InvalidInputException;
@@ -17,7 +16,6 @@ import org.kvmsriov.engine.PassResult;
 import org.kvmsriov.io.AtomicFiles;
 import org.kvmsriov.model.MacAddress;
 import org.kvmsriov.model.NicIdentity;
-import org.kvmsriov.model.PciAddress;
 import org.kvmsriov.model.PfSpec;
 import org.kvmsriov.model.Segment;
 import org.kvmsriov.model.VmId;
@@ -32,7 +30,6 @@ import org.kvmsriov.port.DriverException;
 import org.kvmsriov.port.Lease;
 import org.kvmsriov.port.LeaseState;
 import org.kvmsriov.port.LedgerSession;
-import org.kvmsriov.port.LedgerState;
 
 /**
  * deploy: a VF reserved for every SR-IOV NIC (the intent), their identities and partitions
@@ -120,21 +117,14 @@ final class Deploy {
   /** Leases one VF per NIC, all or none, committed before anything else happens. */
   private List<Lease> reserve(LedgerSession s, String name, VmId vm, List<SriovNic> nics, List<Segment> segments,
       OptionalInt numa) {
-    LedgerState st = s.state();
-    Set<PciAddress> inUse = r.inUse();
-    List<Lease> out = new ArrayList<>();
+    List<VmRequest.Wanted> wanted = new ArrayList<>();
     for (int i = 0; i < nics.size(); i++) {
       SriovNic nic = nics.get(i);
       PfSpec pf = r.pf(nic.pf());
-      NicIdentity id = NicIdentity.of(r.desired().driver(), pf.mode(), nic.position(), nic.mac());
-      Lease l = r.newLease(pf, st, inUse, numa, name, vm, id, segments.get(i), nic.alias(), LeaseState.RESERVED);
-      st = st.with(l);
-      out.add(l);
+      wanted.add(new VmRequest.Wanted(pf, NicIdentity.of(r.desired().driver(), pf.mode(), nic.position(), nic.mac()),
+          segments.get(i), nic.alias()));
     }
-    if (!out.isEmpty()) {
-      s.commit(st);
-    }
-    return out;
+    return r.reserveAll(s, name, vm, wanted, numa, LeaseState.RESERVED);
   }
 
   /** Destroys what was created, removes the file written, gives the VFs back; a VF that cannot be reset stays leased for the reconciler. */
@@ -144,12 +134,7 @@ final class Deploy {
         r.hypervisor().destroy(name);
       }
     } finally {
-      PassResult back = r.giveBack(s, name, leases);
-      for (String f : VmRequest.failures(back)) {
-        r.log.println("WARNING: VF " + f.replaceFirst(": ", " could not be reset (") + "); its lease stays for the"
-            + " reconciler to release");
-      }
-      r.log.flush();
+      r.warnNotReset(r.giveBack(s, name, leases), "; its lease stays for the reconciler to release");
     }
   }
 

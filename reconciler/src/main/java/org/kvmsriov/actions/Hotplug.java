@@ -52,10 +52,9 @@ final class Hotplug {
     Segment segment = Segment.of(pf.mode(), vlan);
     int position = nextPosition(name);
     try (LedgerSession s = r.openLedger()) {
-      Lease l = r.newLease(pf, s.state(), r.inUse(), OptionalInt.empty(), name, vm,
-          NicIdentity.of(r.desired().driver(), pf.mode(), position, mac), segment, SriovNic.aliasFor(position),
-          LeaseState.RESERVED);
-      s.commit(s.state().with(l));
+      Lease l = r.reserveAll(s, name, vm, List.of(new VmRequest.Wanted(pf,
+          NicIdentity.of(r.desired().driver(), pf.mode(), position, mac), segment, SriovNic.aliasFor(position))),
+          OptionalInt.empty(), LeaseState.RESERVED).get(0);
       PassResult done;
       try {
         done = r.settle(s, name);
@@ -65,9 +64,7 @@ final class Hotplug {
       }
       if (done.failed() || s.state().lease(l.key()).map(x -> x.state() != LeaseState.ATTACHED).orElse(true)) {
         String cause = VmRequest.firstFailure(done);
-        PassResult back = r.giveBack(s, name, List.of(l));
-        VmRequest.failures(back).forEach(f -> r.log.println("WARNING: VF " + f));
-        r.log.flush();
+        r.warnNotReset(r.giveBack(s, name, List.of(l)), "; the reconciler releases it");
         throw new DriverException("attach_nic of " + mac + " to " + name + " failed: "
             + (cause.isEmpty() ? "the VF was not attached" : cause));
       }

@@ -47,10 +47,10 @@ final class Lifecycle {
       PassResult back = r.giveBack(s, name, mine);
       List<Lease> released = mine.stream().filter(l -> s.state().lease(l.key()).isEmpty()).toList();
       r.history(s, why, released, name, "VF released");
-      List<String> failed = VmRequest.failures(back);
+      List<VmRequest.Failed> failed = VmRequest.failures(back);
       if (!failed.isEmpty()) {
         throw new DriverException(name + " is stopped but these VFs could not be reset (the reconciler retries): "
-            + String.join("; ", failed));
+            + VmRequest.joined(failed));
       }
     }
   }

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.Set;
 import org.kvmsriov.engine.PassResult;
 import org.kvmsriov.model.NicIdentity;
 import org.kvmsriov.model.PciAddress;
@@ -17,7 +16,6 @@ import org.kvmsriov.port.DriverException;
 import org.kvmsriov.port.Lease;
 import org.kvmsriov.port.LeaseState;
 import org.kvmsriov.port.LedgerSession;
-import org.kvmsriov.port.LedgerState;
 import org.kvmsriov.port.RemoteDriver;
 
 /**
@@ -74,9 +72,7 @@ final class Migration {
         r.log.println("WARNING: " + name + " runs on " + destHost + " but its VFs could not be attached there ("
             + e.getMessage() + "); the reconciler there re-attaches them");
       }
-      PassResult back = r.giveBack(s, name, mine);
-      VmRequest.failures(back).forEach(f -> r.log.println("WARNING: VF " + f.replaceFirst(": ", " could not be reset: ")));
-      r.log.flush();
+      r.warnNotReset(r.giveBack(s, name, mine), "; the reconciler releases it");
       r.history(s, "migrate", mine, name, "moved to " + destHost);
     }
   }
@@ -88,18 +84,13 @@ final class Migration {
       if (!s.state().leasesOfDomain(name).isEmpty()) {
         throw new DriverException(name + " already holds VFs on this host");
       }
-      LedgerState st = s.state();
-      Set<PciAddress> inUse = r.inUse();
-      List<Lease> taken = new ArrayList<>();
+      List<VmRequest.Wanted> wanted = new ArrayList<>();
       for (DriverRequest.IncomingNic nic : nics) {
         PfSpec pf = r.pf(nic.pf());
-        Segment segment = nic.segment().orElse(Segment.recorded(nic.pkey()));
-        Lease l = r.newLease(pf, st, inUse, OptionalInt.empty(), name, vm, NicIdentity.parked(pf.mode(), nic.mac()),
-            segment, SriovNic.aliasFor(nic.position()), LeaseState.MIGRATING_IN);
-        st = st.with(l);
-        taken.add(l);
+        wanted.add(new VmRequest.Wanted(pf, NicIdentity.parked(pf.mode(), nic.mac()),
+            nic.segment().orElse(Segment.recorded(nic.pkey())), SriovNic.aliasFor(nic.position())));
       }
-      s.commit(st);
+      List<Lease> taken = r.reserveAll(s, name, vm, wanted, OptionalInt.empty(), LeaseState.MIGRATING_IN);
       PassResult prepared;
       try {
         prepared = r.settle(s, name);
@@ -119,10 +110,10 @@ final class Migration {
   void attach(VmId vm) {
     String name = vm.domain();
     try (LedgerSession s = r.openLedger()) {
-      List<String> failed = VmRequest.failures(r.settle(s, name));
+      List<VmRequest.Failed> failed = VmRequest.failures(r.settle(s, name));
       if (!failed.isEmpty()) {
         throw new DriverException("VFs not attached to " + name + " (the reconciler retries): "
-            + String.join("; ", failed));
+            + VmRequest.joined(failed));
       }
       List<Lease> attached = s.state().leasesOfDomain(name);
       r.history(s, "migrate-in", attached, name, "VF attached after migration");

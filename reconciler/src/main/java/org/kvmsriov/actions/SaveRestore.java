@@ -69,12 +69,8 @@ final class SaveRestore {
         st = st.park(p);
       }
       s.commit(st);
-      PassResult back = r.giveBack(s, name, mine);
       // a VF whose reset failed stays RELEASING: the next pass releases it, trying the reset again
-      for (String f : VmRequest.failures(back)) {
-        r.log.println("WARNING: VF " + f.replaceFirst(": ", " could not be reset (") + "); the reconciler releases it");
-      }
-      r.log.flush();
+      r.warnNotReset(r.giveBack(s, name, mine), "; the reconciler releases it");
       r.history(s, "save", mine, name, "VF parked with the checkpoint");
     }
   }
@@ -129,9 +125,7 @@ final class SaveRestore {
 
   /** One VF per parked NIC, all or none, committed before anything is written; the NICs stay parked until attached. */
   private List<Lease> reserve(LedgerSession s, String name, VmId vm, List<ParkedNic> parked, List<VmNic> nics) {
-    LedgerState st = s.state();
-    Set<PciAddress> inUse = r.inUse();
-    List<Lease> out = new ArrayList<>();
+    List<VmRequest.Wanted> wanted = new ArrayList<>();
     for (ParkedNic nic : parked) {
       PfSpec pf = r.desired().pf(nic.pf()).orElseThrow(() -> new DriverException("PF " + nic.pf() + " of a parked NIC"
           + " is no longer declared in host.yaml"));
@@ -139,12 +133,9 @@ final class SaveRestore {
       Segment segment = asked.isPresent() && !(pf.mode() instanceof Mode.Generic)
           ? Segment.of(pf.mode(), asked.get().vlanId())
           : nic.segment().orElse(Segment.recorded(nic.pkey()));
-      Lease l = r.newLease(pf, st, inUse, OptionalInt.empty(), name, vm, NicIdentity.parked(pf.mode(), nic.mac()),
-          segment, SriovNic.aliasFor(nic.position()), LeaseState.RESERVED);
-      st = st.with(l);
-      out.add(l);
+      wanted.add(new VmRequest.Wanted(pf, NicIdentity.parked(pf.mode(), nic.mac()), segment,
+          SriovNic.aliasFor(nic.position())));
     }
-    s.commit(st);
-    return out;
+    return r.reserveAll(s, name, vm, wanted, OptionalInt.empty(), LeaseState.RESERVED);
   }
 }

@@ -94,7 +94,7 @@ final class VmRequest {
    *
    * @param taken the ledger the choice is made against (leases added before count as taken)
    */
-  Lease newLease(PfSpec pf, LedgerState taken, Set<PciAddress> inUse, OptionalInt numa, String domain, VmId vm,
+  private Lease newLease(PfSpec pf, LedgerState taken, Set<PciAddress> inUse, OptionalInt numa, String domain, VmId vm,
       NicIdentity id, Segment segment, String alias, LeaseState state) {
     LeaseAllocator.Slot slot = LeaseAllocator.pick(pf.name(), ctx.fabric().vfMap(pf), taken, inUse, numa,
         ctx.fabric()::numaNode);
@@ -103,6 +103,31 @@ final class VmRequest {
         .withIdentity(Optional.of(id.mac()), id.guid(), original, Optional.empty(), now())
         .withDevice(Optional.of(segment), Optional.of(alias), now())
         .withState(state, now());
+  }
+
+  /** What one NIC asks of a new lease: the PF to take a VF of, and what rebuilds its device. */
+  record Wanted(PfSpec pf, NicIdentity id, Segment segment, String alias) {
+  }
+
+  /**
+   * One new lease per wanted NIC, all or none (the first PF without a free VF refuses them all),
+   * committed together before anything else happens, so a crash afterwards leaks nothing a pass
+   * cannot give back.
+   */
+  List<Lease> reserveAll(LedgerSession s, String domain, VmId vm, List<Wanted> wanted, OptionalInt numa,
+      LeaseState state) {
+    LedgerState st = s.state();
+    Set<PciAddress> inUse = inUse();
+    List<Lease> out = new ArrayList<>();
+    for (Wanted w : wanted) {
+      Lease l = newLease(w.pf(), st, inUse, numa, domain, vm, w.id(), w.segment(), w.alias(), state);
+      st = st.with(l);
+      out.add(l);
+    }
+    if (!out.isEmpty()) {
+      s.commit(st);
+    }
+    return out;
   }
 
   /** {@code leases} (as the session now has them) moved to {@code state} by this request; committed. */
@@ -146,15 +171,30 @@ final class VmRequest {
     s.commit(st);
   }
 
-  /** The failed steps of a settle, one {@code VF: why} each. */
-  static List<String> failures(PassResult r) {
-    List<String> out = new ArrayList<>();
-    for (Outcome o : r.outcomes()) {
-      if (o.failed()) {
-        out.add(vfOf(o.action()) + ": " + o.detail());
-      }
+  /** A step of a settle that failed: the VF it was about (or the action, when it names none) and why. */
+  record Failed(String vf, String why) {
+    @Override
+    public String toString() {
+      return vf + ": " + why;
     }
-    return out;
+  }
+
+  /** The failed steps of a settle. */
+  static List<Failed> failures(PassResult r) {
+    return r.outcomes().stream().filter(Outcome::failed).map(o -> new Failed(vfOf(o.action()), o.detail())).toList();
+  }
+
+  /** {@code VF: why; VF: why}, for a message that names every cause. */
+  static String joined(List<Failed> failed) {
+    return String.join("; ", failed.stream().map(Failed::toString).toList());
+  }
+
+  /** Warns of each VF a release could not finish ({@code VF x could not be reset (why)} + {@code then}); a pass finishes it. */
+  void warnNotReset(PassResult back, String then) {
+    for (Failed f : failures(back)) {
+      log.println("WARNING: VF " + f.vf() + " could not be reset (" + f.why() + ")" + then);
+    }
+    log.flush();
   }
 
   /** The VFs whose step of a settle failed. */
